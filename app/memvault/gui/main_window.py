@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         total = sum(n.memory_count for n in namespaces)
         self.browser.set_vault_total(total)
         self._counts = {ALL_NAMESPACES: total} | {n.name: n.memory_count for n in namespaces} | {TRASH: in_trash}
+        self.search.set_namespace_counts({n.name: n.memory_count for n in namespaces})
         entries = [(ALL_NAMESPACES, "All namespaces", f"{total:,}", "all_namespaces")]
         entries += [(n.name, n.name, f"{n.memory_count:,}", "namespace") for n in namespaces]
         entries.append((TRASH, "Trash", f"{in_trash:,}" if in_trash else "", "trash"))

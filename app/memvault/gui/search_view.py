@@ -159,6 +159,7 @@ class SearchView(QWidget):
         #: Hits below the good-match threshold, shown only when asked for.
         self._weak: tuple[SearchHit, ...] = ()
         self._weak_shown = False
+        self._namespace_counts: dict[str, int] = {}
         #: The latest search's mode, which decides whether hits show a score.
         self._mode = DEFAULT_SEARCH_MODE
         #: " · hybrid · 12 ms": how the latest search ran, kept in the status whatever it counts.
@@ -187,6 +188,16 @@ class SearchView(QWidget):
         self.type_filter.currentIndexChanged.connect(lambda _i: self.run_search())
         self.confidential.toggled.connect(lambda _on: self.run_search())
         self.set_namespace(self._namespace)
+
+    def set_namespace_counts(self, counts: dict[str, int]) -> None:
+        """How many live memories each namespace holds (the sidebar's counts): whether others may have an answer."""
+        self._namespace_counts = counts
+
+    def _elsewhere(self) -> bool:
+        """Whether memories outside the namespace in view exist (the hint to search all namespaces sent a vault
+        of one namespace nowhere)."""
+        return bool(self._namespace) and sum(self._namespace_counts.values()) > self._namespace_counts.get(
+            self._namespace or "", 0)
 
     def set_namespace(self, namespace: str | None) -> None:
         """Search ``namespace`` (``None``: all of them), as the sidebar chose."""
@@ -261,13 +272,13 @@ class SearchView(QWidget):
             filtered = self.type_filter.currentText() != ALL or bool(parse_tags(self.tags.text()))
             self.empty.setText((f"No memory {self._where()} has the type or tags chosen." if filtered
                                 else f"Nothing is stored {self._where()} yet.")
-                               + (elsewhere if self._namespace else "") + hidden)
+                               + (elsewhere if self._elsewhere() else "") + hidden)
         elif not result.hits:
             self.empty.setText(f"Nothing {self._where()} matches “{query}”."
-                               + (elsewhere if self._namespace else "") + hidden)
+                               + (elsewhere if self._elsewhere() else "") + hidden)
         elif not good:
             self.empty.setText(f"No good match for “{query}” {self._where()}."
-                               + (elsewhere if self._namespace else "\nNothing stored seems to be about this.")
+                               + (elsewhere if self._elsewhere() else "\nNothing stored seems to be about this.")
                                + hidden)
         # Alt+S from the keyboard: a cross-language match is often weak (a German question, English memories).
         self._weak_shown = False

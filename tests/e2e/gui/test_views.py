@@ -847,3 +847,23 @@ def test_a_long_unbroken_snippet_wraps_inside_its_row(qtbot):
     label = widget.findChild(QLabel)
     # The widest piece that cannot break is what the label needs at least: under the row's width now.
     assert label.minimumSizeHint().width() < 400
+
+
+def test_the_hint_to_search_other_namespaces_needs_another_namespace(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    services.memories.create(MemoryCreate(content="The cat's name is Miso"))
+    window.refresh_namespaces()
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    qtbot.waitUntil(lambda: search._namespace_counts == {"default": 1}, timeout=10_000)
+    with qtbot.waitSignal(search.results_shown, timeout=20_000):
+        qtbot.keyClicks(search.query, "quarterly tax return deadline")
+    # One namespace: "choose All namespaces" sent the user to the same memories.
+    assert search.empty.text() and "Other namespaces" not in search.empty.text()
+    services.memories.create(MemoryCreate(content="Deploys happen on Tuesdays", namespace="work"))
+    window.refresh_namespaces()
+    qtbot.waitUntil(lambda: search._namespace_counts.get("work") == 1, timeout=10_000)
+    search.query.clear()
+    with qtbot.waitSignal(search.results_shown, timeout=20_000):
+        qtbot.keyClicks(search.query, "quarterly tax return deadline")
+    assert "Other namespaces may have it" in search.empty.text()
