@@ -211,7 +211,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         elif etype is not EntityType.ORGANIZATION and len(ent) > 1 and ent[-1].lower_.rstrip(".") in LEGAL_FORMS:
             etype = EntityType.ORGANIZATION  # "works at Nordlicht GmbH" (the tagger: a place)
         known = gazetteer.known_name(value, etype)
-        if known is None and value not in people and (kind := kind_of_name(ent)) is not None:
+        # (a noun read before, "Luna only eats …" beginning a sentence, yields to a sentence that names it)
+        if (known is None or known[0] is EntityType.CONCEPT) and value not in people and (
+                kind := kind_of_name(ent)) is not None:
             add(kind, value, CONFIDENCE_TAGGED)  # "our dog Max", "the call is on Zoom" (the tagger: people)
             continue
         if etype is EntityType.PERSON and len(ent) == 1 and known is None and value not in people and (
@@ -230,7 +232,10 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         # Proper nouns the small tagger left untagged are mostly first names in chat ("Aiko", "Lars").
         value = normalise(" ".join(t.text for t in run))
         known = gazetteer.known_name(value)
-        if known is not None:
+        if known is not None and known[0] is EntityType.CONCEPT and value not in people and (
+                kind := kind_of_name(doc[run[0].i:run[-1].i + 1])) is not None:
+            add(kind, value, CONFIDENCE_PROPER)  # a noun read before that this sentence names ("our cat Luna")
+        elif known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
             if value not in people and (kind := kind_of_name(doc[run[0].i:run[-1].i + 1])) is not None:

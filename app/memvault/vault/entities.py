@@ -49,6 +49,9 @@ def _entity_ids(conn: Connection, namespace: str, mentions: Iterable[EntityMenti
     for t, v in dict.fromkeys((m.type.value, m.value) for m in mentions):
         found = conn.execute(text("SELECT id FROM entities WHERE namespace = :ns AND value = :v ORDER BY id LIMIT 1"),
                              {"ns": namespace, "v": v}).scalar()
+        if found is not None and t != EntityType.CONCEPT.value:
+            # A noun read first ("Luna only eats …") is the name a later memory says it is ("our cat Luna").
+            conn.execute(text("UPDATE entities SET type = :t WHERE id = :e AND type = 'concept'"), {"t": t, "e": found})
         if found is None:
             found = conn.execute(text("INSERT INTO entities(namespace, type, value) VALUES (:ns, :t, :v) RETURNING id"),
                                  {"ns": namespace, "t": t, "v": v}).scalar_one()

@@ -333,6 +333,17 @@ def test_an_edit_keeps_the_id_and_the_type_a_person_gave_an_entity_both_texts_me
     assert services.memories.get(m.id).entities == () and services.entities.list("default").total == 0
 
 
+def test_a_noun_read_first_becomes_the_name_a_later_sentence_says_it_is(loaded):
+    first = loaded.memories.create(MemoryCreate(content="Luna only eats the salmon flavour")).memory
+    assert (EntityType.CONCEPT, "luna") in _values(first)  # a sentence's first word, and a word of the lexicon
+    later = loaded.memories.create(MemoryCreate(content="Our cat Luna has her annual check-up at the vet")).memory
+    assert (EntityType.ANIMAL, "luna") in _values(later)
+    # One entity, both memories, its type the one the later sentence gave (it stayed a concept: a known name's type).
+    assert (EntityType.ANIMAL, "luna") in _values(loaded.memories.get(first.id))
+    luna = _entity(loaded, "luna")
+    assert luna.type is EntityType.ANIMAL and luna.memory_count == 2
+
+
 def test_a_job_that_finds_no_entities_for_new_content_drops_the_old_links(loaded):
     from memvault.vault import entities as repo
 
