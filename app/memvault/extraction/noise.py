@@ -210,7 +210,7 @@ class Lexicon:
         return word.lower() in self.nouns
 
     def regular_past(self, word: str) -> bool:
-        """Whether ``word`` is a regular verb's past ("Walked", "Texted", "Stopped"), where a chat starts a
+        """Whether ``word`` is a regular verb's past ("Walked", "Booked", "Stopped"), where a chat starts a
         sentence with it and the tagger reads it as the first word of the name after it ("Walked Luna").
         A verb whose past doubles its last letter must show it doubled: "Jared" is no "jar" + "ed"."""
         word = word.lower()
@@ -220,7 +220,7 @@ class Lexicon:
         if stem[-1] == stem[-2] and stem[:-1] in self.verbs:
             return True  # "stopped", "jammed"
         if stem + "e" in self.verbs and not stem.endswith("e"):
-            return True  # "loved", "texted" is no "texte"
+            return True  # "loved", "hired" (not "freed": its stem ends in "e" already)
         doubles = len(stem) >= 3 and stem[-1] not in "aeiouwxy" and stem[-2] in "aeiou" and stem[-3] not in "aeiou"
         return stem in self.verbs and not doubles
 

@@ -1,9 +1,9 @@
 """First person to third person: the words of a person's clause as a fact that names them.
 
 "I" becomes the speaker's name ("Anna", or "the user" for an unnamed user),
-"my" "Anna's" ("their" after the "I" it already named), and the verbs that agree with it move to the third person
-singular ("I'm" → "Anna is", "I've" → "Anna has", "I work" → "Anna works",
-"I don't" → "Anna doesn't"). "We" is both people of a two-person conversation
+"my" "Anna's" ("their" after the "I" it already named), and the verbs that
+agree with it move to the third person singular ("I'm" → "Anna is", "I've"
+→ "Anna has", "I work" → "Anna works", "I don't" → "Anna doesn't"). "We" is both people of a two-person conversation
 ("Anna and Ben", verbs unchanged), else the speaker. Resolved pronouns become
 what they refer to, except where they refer to the clause's own subject ("He
 sold his van" keeps "his"); a clause with a pronoun that refers
