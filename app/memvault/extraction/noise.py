@@ -222,7 +222,10 @@ class Lexicon:
         if stem + "e" in self.verbs and not stem.endswith("e"):
             return True  # "loved", "hired" (not "freed": its stem ends in "e" already)
         doubles = len(stem) >= 3 and stem[-1] not in "aeiouwxy" and stem[-2] in "aeiou" and stem[-3] not in "aeiou"
-        return stem in self.verbs and not doubles
+        if stem.endswith("e"):
+            return False  # a verb in "e" adds a "d" alone: "Naveed" and "Fareed" are no "nave" or "fare" + "ed"
+        # A noun chat makes a verb of ("Texted", "Emailed"); not a short one ("Sayed": "say" is a noun too).
+        return (stem in self.verbs or len(stem) >= 4 and stem in self.nouns) and not doubles
 
 
     def content_noun(self, token, idioms: set[int]) -> bool:
