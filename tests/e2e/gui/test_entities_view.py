@@ -129,13 +129,18 @@ def test_entity_counts_are_grouped_like_every_other_count(qtbot, desktop):
     assert page.table.item(0, 2).textAlignment() & Qt.AlignRight
 
 
+def _entities_page(desktop, text: str, kind: str):
+    """The Entities page on ``kind``, after ``text`` was stored with the pipeline loaded."""
+    desktop.services.entities.drain()
+    desktop.services.memories.create(MemoryCreate(content=text))
+    page = desktop.window.entities
+    desktop.window.pages.setCurrentWidget(page)
+    page.kind.setCurrentText(kind)
+    return page
+
+
 def test_counts_read_as_words_and_an_empty_type_says_why(qtbot, desktop):
-    services, window = desktop.services, desktop.window
-    services.entities.drain()
-    services.memories.create(MemoryCreate(content="Greg took up fishing in Kenora"))
-    page = window.entities
-    window.pages.setCurrentWidget(page)
-    page.kind.setCurrentText("location")
+    page = _entities_page(desktop, "Greg took up fishing in Kenora", "location")
     qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.summary.text() == "In default: 1 entity listed",
                     timeout=20_000)
     assert not page.empty.isVisible()
@@ -210,12 +215,7 @@ def test_a_wrong_type_is_mended_from_the_page_by_keyboard_in_every_namespace(qtb
 
 
 def test_a_date_keeps_its_type(qtbot, desktop):
-    services, window = desktop.services, desktop.window
-    services.entities.drain()
-    services.memories.create(MemoryCreate(content="The lease ends on 3 May 2027"))
-    page = window.entities
-    window.pages.setCurrentWidget(page)
-    page.kind.setCurrentText("date")
+    page = _entities_page(desktop, "The lease ends on 3 May 2027", "date")
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
@@ -223,12 +223,7 @@ def test_a_date_keeps_its_type(qtbot, desktop):
 
 
 def test_a_retyped_entity_stays_on_show_under_a_type_filter_and_nothing_selected_shows_no_type(qtbot, desktop):
-    services, window = desktop.services, desktop.window
-    services.entities.drain()
-    services.memories.create(MemoryCreate(content="Mochi threw up on the rug"))
-    page = window.entities
-    window.pages.setCurrentWidget(page)
-    page.kind.setCurrentText("person")
+    page = _entities_page(desktop, "Mochi threw up on the rug", "person")
     qtbot.waitUntil(lambda: ("Mochi", "person") in _rows(page), timeout=20_000)
     assert page.type_choice.text() == "—" and not page.type_choice.isEnabled()  # no other entity's type, greyed
     page.table.selectRow(next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "Mochi"))
