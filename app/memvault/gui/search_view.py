@@ -164,6 +164,8 @@ class SearchView(QWidget):
         self._mode = DEFAULT_SEARCH_MODE
         #: " · hybrid · 12 ms": how the latest search ran, kept in the status whatever it counts.
         self._how = ""
+        #: What the status adds when a confidential memory left out matches better than what is shown.
+        self._better = ""
         top = QHBoxLayout()
         top.addWidget(self.query, 3)
         top.addWidget(self.mode)
@@ -284,8 +286,9 @@ class SearchView(QWidget):
         self._weak_shown = False
         self.show_weak.setText(self._weak_label())
         self.show_weak.setVisible(bool(self._weak))
-        self.status.setText(plural(len(good), "result") + self._how + (
-            " · a confidential memory matches better: tick Confidential to see it" if confidential_better else ""))
+        self._better = " · a confidential memory matches better: tick Confidential to see it" if confidential_better \
+            else ""
+        self.status.setText(plural(len(good), "result") + self._how + self._better)
         self.results_shown.emit(len(good))
 
     def _on_show_weak_clicked(self) -> None:
@@ -300,7 +303,7 @@ class SearchView(QWidget):
             for _ in range(weak):
                 self.results.takeItem(self.results.count() - 1)
             self.result_stack.setCurrentWidget(self.results if good else self.empty)
-            self.status.setText(plural(good, "result") + self._how)
+            self.status.setText(plural(good, "result") + self._how + self._better)  # as before they were shown
         # The button stays, to hide them again: with it gone, Alt+S went to the query and typed an "s" into it.
         self.show_weak.setText(self._weak_label())
 

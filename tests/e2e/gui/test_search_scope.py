@@ -87,14 +87,18 @@ def test_the_result_show_in_memories_acts_on_is_marked_chosen(qtbot, desktop, mo
 def test_a_confidential_memory_that_would_rank_first_is_mentioned_beside_good_hits(qtbot, desktop, monkeypatch):
     """With Confidential unticked, "does the user have food allergies" showed one weak good hit (0.13) and said
     nothing of the confidential one matching at 0.71."""
+    from PySide6.QtCore import Qt
+
     from memvault.domain.enums import Visibility
 
     shown = desktop.services.memories.create(MemoryCreate(content="The user avoids spicy food")).memory
     secret = desktop.services.memories.create(MemoryCreate(content="The user has a severe peanut allergy",
                                                             visibility=Visibility.CONFIDENTIAL)).memory
 
+    weak = desktop.services.memories.create(MemoryCreate(content="The user likes long walks")).memory
+
     def search(query):
-        hits = [SearchHit(shown, 0.13, shown.content, good_match=True)]
+        hits = [SearchHit(shown, 0.13, shown.content, good_match=True), SearchHit(weak, 0.01, weak.content)]
         if query.filter.include_confidential:
             hits.insert(0, SearchHit(secret, 0.71, secret.content, good_match=True))
         return SearchResult(hits=tuple(hits[:query.limit]), mode=query.mode, total_evaluated=2, took_ms=1.0)
@@ -107,6 +111,11 @@ def test_a_confidential_memory_that_would_rank_first_is_mentioned_beside_good_hi
     _search(qtbot, search_page, "does the user have food allergies")
     assert "a confidential memory matches better: tick Confidential to see it" in search_page.status.text()
     assert search_page.results.count() == 1  # still not shown
+    # Shown and hidden again, the weaker match leaves the word about the confidential one where it was.
+    qtbot.mouseClick(search_page.show_weak, Qt.LeftButton)
+    qtbot.mouseClick(search_page.show_weak, Qt.LeftButton)
+    assert search_page.results.count() == 1
+    assert "a confidential memory matches better: tick Confidential to see it" in search_page.status.text()
     search_page.confidential.setChecked(True)
     qtbot.waitUntil(lambda: search_page.results.count() == 2, timeout=10_000)
     assert "confidential memory matches better" not in search_page.status.text()
