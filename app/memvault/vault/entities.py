@@ -47,11 +47,13 @@ def _entity_ids(conn: Connection, namespace: str, mentions: Iterable[EntityMenti
     (the tagger may call a name a place in one memory and a person in the next), or a new one."""
     ids: dict[tuple[str, str], int] = {}
     for t, v in dict.fromkeys((m.type.value, m.value) for m in mentions):
-        found = conn.execute(text("SELECT id FROM entities WHERE namespace = :ns AND value = :v ORDER BY id LIMIT 1"),
-                             {"ns": namespace, "v": v}).scalar()
-        if found is not None and t != EntityType.CONCEPT.value:
-            # A noun read first ("Luna only eats …") is the name a later memory says it is ("our cat Luna").
-            conn.execute(text("UPDATE entities SET type = :t WHERE id = :e AND type = 'concept'"), {"t": t, "e": found})
+        row = conn.execute(text("SELECT id, type FROM entities WHERE namespace = :ns AND value = :v ORDER BY id "
+                                "LIMIT 1"), {"ns": namespace, "v": v}).first()
+        found = None if row is None else row.id
+        if row is not None and row.type == EntityType.CONCEPT.value and t != row.type:
+            # A noun read first ("Luna only eats …") is the name a later memory says it is ("our cat Luna"): read
+            # with the row, so the write happens only then, not for every name linked.
+            conn.execute(text("UPDATE entities SET type = :t WHERE id = :e"), {"t": t, "e": found})
         if found is None:
             found = conn.execute(text("INSERT INTO entities(namespace, type, value) VALUES (:ns, :t, :v) RETURNING id"),
                                  {"ns": namespace, "t": t, "v": v}).scalar_one()
