@@ -1,6 +1,7 @@
 """No lost updates: random per-field edits on three devices, synced on random partial schedules, converge, and
 every field ends on the edit made last in real time (a clock the test moves forward between edits), whichever
-device made it and whatever else that device edited afterwards."""
+device made it and whatever else that device edited afterwards. An importance edit that moves a tier which followed
+the importance on that device is a tier edit too, made at that moment."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from memvault.domain.enums import Tier
 from memvault.domain.models import MemoryCreate, MemoryUpdate
 from memvault.service.container import create_vault
 from memvault.sync.targets.factory import TargetConfig
@@ -60,6 +62,7 @@ def _sync_all(devices) -> None:
 @example(edits=[(0, "importance", 0, "none"), (1, "importance", 2, "none"), (0, "content", 1, "none")])
 @example(edits=[(1, "importance", 0, "none"), (0, "importance", 0, "none"), (0, "importance", 1, "none")])
 @example(edits=[(0, "content", 0, "none"), (1, "content", 1, "none"), (0, "importance", 0, "none")])
+@example(edits=[(1, "tier", 0, "none"), (0, "importance", 0, "none")])
 @given(edits=EDITS)
 def test_the_later_edit_of_every_field_survives(devices, edits):
     replicas, clock = devices
@@ -70,10 +73,14 @@ def test_the_later_edit_of_every_field_survives(devices, edits):
     for device, name, index, then in edits:
         clock.tick()
         value = FIELDS[name][index]
-        if _shown(replicas[device].memories.get(memory.id), name) == value:
+        before = replicas[device].memories.get(memory.id)
+        if _shown(before, name) == value:
             continue  # nothing changes on that device: not an edit
         replicas[device].memories.update(memory.id, MemoryUpdate(**{name: value}))
         expected[name] = value
+        followed = Tier.from_importance(value) if name == "importance" else None
+        if before.tier is Tier.from_importance(before.importance) and followed not in (None, before.tier):
+            expected["tier"] = followed.value  # a tier that followed the importance on that device moves with it
         engine = replicas[device].sync._engine()
         if then == "push":
             engine.push(engine.new_report())
