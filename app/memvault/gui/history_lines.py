@@ -78,6 +78,7 @@ class HistoryList(QListWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setAccessibleName("Version history")
+        self.setObjectName("history")  # the style sheet's rule for wrapped rows
         self.setWordWrap(True)
         self.setResizeMode(QListView.Adjust)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
