@@ -59,7 +59,7 @@ from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown, SearchHit
 from memvault.extraction.attributes import ASKED_AS
 from memvault.ranking import fusion
-from memvault.ranking.keyword import content_stems, coverage, keyword_score
+from memvault.ranking.keyword import content_stems, coverage, keyword_score, matched_stems
 from memvault.ranking.similarity import BACKGROUND_SKIP, IDENTITY, Similarity, SimilarityScale, background_gap
 from memvault.ranking.query import THE_USER, name_words, plan
 from memvault.vault import fact_links
@@ -206,6 +206,18 @@ def _others(query: str, facts: dict[int, fact_links.FactCandidate]) -> set[int]:
             if fact.person and not (_words(fact.person) & asked) and not mentions.search(fact.content)}
 
 
+def _asked_of_another(stems: frozenset[str], facts: dict[int, fact_links.FactCandidate]) -> set[int]:
+    """The facts that set an attribute of someone other than their person ("The user's sister Anna lives in
+    Lisbon" sets the sister's residence) and share with the query only the words that attribute is asked with:
+    "where does the user live" asks nothing of the sister, whose "lives" outranked "The user moved to Zurich".
+    Such a fact keeps its similarity and loses its keyword evidence; a question naming its subject ("where does
+    Anna live", "my sister") matches another of its words and is untouched."""
+    asked = {attribute: content_stems(" ".join(words)) for attribute, words in ASKED_AS.items()}
+    return {mid for mid, fact in facts.items()
+            if fact.attribute in asked and fact.subject not in (None, "user")
+            and (matched := matched_stems(stems, fact.content)) and matched <= asked[fact.attribute]}
+
+
 def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
                  facts: dict[int, fact_links.FactCandidate], similarity: Similarity | None = None,
                  background: Background | None = None) -> fusion.Page:
@@ -233,6 +245,7 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
         if mode is SearchMode.HYBRID and background is not None and (level := background(text)) is not None:
             behind.update(dict.fromkeys(mids, level))
     others = _others(query, facts)
+    elsewhere = _asked_of_another(stems, facts)
     out: fusion.Page = []
     for score, mid, b in page:
         fact = facts.get(mid)
@@ -245,7 +258,9 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
             continue
         sim = similar.get(mid, b.semantic)
         kept, bm25 = b.coverage, b.keyword_bm25
-        if stems:
+        if mid in elsewhere:
+            kept, bm25 = 0.0, None if bm25 is None else 0.0
+        elif stems:
             matched = coverage(stems, fact.content)
             # A fact matching no query word matches none without its name either: only its attribute's words
             # can add to it.

@@ -55,6 +55,8 @@ class FactCandidate:
     attribute: str | None = None
     #: The id of the newer fact that superseded this one (``metadata.superseded_by``), if any.
     successor: str | None = None
+    #: Whom the fact is about, relative to its person: "user", "user's sister", a name's key.
+    subject: str | None = None
 
 
 def facts_among(conn: Connection, rowids: Sequence[int]) -> dict[int, FactCandidate]:
@@ -63,13 +65,13 @@ def facts_among(conn: Connection, rowids: Sequence[int]) -> dict[int, FactCandid
         return {}
     rows = conn.execute(text(
         "SELECT m.id, m.uuid, m.content, json_extract(m.metadata, '$.fact.person') AS person, s.id AS source, "
-        "json_extract(m.metadata, '$.fact.attribute') AS attribute, "
+        "json_extract(m.metadata, '$.fact.attribute') AS attribute, json_extract(m.metadata, '$.fact.subject') AS subject, "
         "json_extract(m.metadata, '$.superseded_by') AS successor "
         "FROM json_each(:ids) j CROSS JOIN memories m ON m.id = j.value "
         f"LEFT JOIN memories s ON s.uuid = {FACT_SOURCE} AND s.namespace = m.namespace AND s.deleted_at IS NULL "
         "WHERE json_extract(m.metadata, '$.fact') IS NOT NULL"), {"ids": filters.json_ids(rowids)}).all()
-    return {r.id: FactCandidate(r.id, r.uuid, r.content, r.person, r.source, r.attribute, r.successor)
-            for r in rows}
+    return {r.id: FactCandidate(r.id, r.uuid, r.content, r.person, r.source, r.attribute, r.successor,
+                              r.subject) for r in rows}
 
 
 def sources_in_scope(conn: Connection, rowids: Sequence[int], f: MemoryFilter, now: float) -> list[int]:

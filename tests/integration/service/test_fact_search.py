@@ -299,3 +299,23 @@ def test_the_fact_that_replaced_others_ranks_above_them(services, clock, mode):
     assert len(replaced) == 2 and shown.index(porto_id) < min(shown.index(i) for i in replaced), \
         [(h.score, h.memory.content) for h in hits]
     assert hits[0].score >= max(h.score for h in hits if h.memory.id in replaced)
+
+
+@pytest.mark.parametrize("user_name", [None, "Maya"])
+def test_a_relatives_residence_does_not_answer_where_the_user_lives(services, user_name):
+    """The walkthrough's MemSync store (facts only): "where does the user live" put "The user's sister Anna lives
+    in Lisbon" above "The user moved to Zurich in March", on the sister's "lives". A question naming the sister
+    still finds hers first."""
+    job = services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I moved to Zurich in March for the new job."),
+         ChatMessage("user", "My sister Anna lives in Lisbon and she is visiting me on Tuesday.")), "chat",
+        occurred_at=WHEN, user_id="maya", user_name=user_name))
+    services.worker.drain()
+    by_text = {f["content"]: f["id"] for f in job.result["facts"]}
+    moved = next(i for t, i in by_text.items() if "Zurich" in t)
+    sister = next(i for t, i in by_text.items() if "Lisbon" in t)
+    me = user_name or "the user"
+    for query, first in ((f"where does {me} live", moved), ("where do I live", moved),
+                         ("where does Anna live", sister), (f"where does {me}'s sister live", sister)):
+        hits = _search(services, query, SearchMode.HYBRID, user_id="maya")
+        assert hits[0].memory.id == first, (query, [(h.score, h.memory.content) for h in hits])

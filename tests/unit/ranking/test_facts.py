@@ -11,6 +11,7 @@ from memvault.domain.models import ScoreBreakdown
 from memvault.ranking import fusion
 from memvault.ranking.facts import name_neutral
 from memvault.ranking.keyword import keyword_score
+from memvault.ranking.query import plan
 from memvault.vault.fact_links import FactCandidate
 
 FACT = FactCandidate(7, "f-7", "Noor Haddad adopted a greyhound called Pilot", "Noor Haddad", None)
@@ -77,6 +78,31 @@ def test_an_unnamed_facts_similarity_is_read_against_the_question_without_the_us
     asked.clear()
     assert name_neutral(SearchMode.HYBRID, "Where do I go climbing?", "go climbing", page, {7: flat, 8: climbing},
                         similarity) == page and asked == []
+
+
+@pytest.mark.parametrize("query,asked_of_another", [
+    ("where does the user live", True), ("where do I live now", True),
+    ("where does Anna live", False), ("where does my sister live", False), ("when is Anna visiting", False)])
+def test_a_fact_setting_someone_elses_attribute_is_no_keyword_evidence_for_a_question_about_another(
+        query, asked_of_another):
+    # "where does the user live": the sister's "lives" outranked "The user moved to Zurich in March".
+    sister = FactCandidate(7, "f-7", "The user's sister Anna lives in Lisbon", None, None, "residence",
+                           subject="user's sister")
+    page = [(fusion.relevance(0.4, 0.5, -6.0), 7, ScoreBreakdown(semantic=0.4, keyword_bm25=-6.0, coverage=0.5)),
+            (keyword_score(-6.0), 8, ScoreBreakdown(keyword_bm25=-6.0, keyword_rank=1))]
+    words = plan(query).evidence  # as search gives it: without "the user"
+    hybrid = name_neutral(SearchMode.HYBRID, query, words, page[:1], {7: sister})
+    keyword = name_neutral(SearchMode.KEYWORD, query, words, [(page[1][0], 7, page[1][2])], {7: sister})
+    if asked_of_another:
+        assert hybrid[0][2].coverage == 0.0 and hybrid[0][0] == fusion.relevance(0.4, 0.0, None)
+        assert keyword[0][0] == 0.0
+    else:
+        assert hybrid[0][2].coverage > 0.0 and keyword[0][0] == page[1][0]
+    # The user's own residence, and a fact about the sister that sets no attribute, keep their words.
+    own = replace(sister, content="The user lives in Porto", subject="user")
+    plain = replace(sister, attribute=None)
+    for fact in (own, plain):
+        assert name_neutral(SearchMode.KEYWORD, query, words, [(page[1][0], 7, page[1][2])], {7: fact})[0][0] > 0
 
 
 def _score(joined):
