@@ -35,6 +35,9 @@ with the features, each computed at query time by its own module:
   query; 0 for any other memory. Who said a turn is no input: a rule that the
   user's words matter more than the assistant's holds for one way of writing a
   set, not for two people talking or an assistant that states the facts;
+- a memory about someone's relative ("my sister lives in Lisbon") that shares with the query only the words
+  an attribute is asked with ("where does the user live") has no keyword evidence
+  (:mod:`memvault.ranking.relatives`);
 - ``peer_excess`` (:mod:`memvault.ranking.peers`, :func:`peer_excess`): for a
   candidate that shares with the query only the name of a person it asks
   about, how close the other memories naming that person come to the query,
@@ -71,6 +74,7 @@ from memvault.ranking.graph import GraphList
 from memvault.ranking.keyword import bm25_evidence, content_stems, keyword_score, matched_stems
 from memvault.ranking import speakers
 from memvault.ranking.peers import peer_similarities
+from memvault.ranking.relatives import asked_of_relative
 from memvault.ranking.similarity import BACKGROUND, Seen
 from memvault.ranking.turn_context import TurnContext, asks
 
@@ -168,20 +172,23 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         if said is not None and said.similarity is not None:
             sim, bound = said.similarity, False
         cover = speakers.coverage(words, stems, said)
+        bm25 = kw[1].bm25 if kw else None
+        if asked_of_relative(words, texts[mid][0]):
+            cover, bm25 = 0.0, None
         question = asks(texts[mid][0])
         linked = graph.evidence.get(mid, 0.0)
         turn = turns.get(mid, empty_turn)
-        score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, question=question,
+        score = relevance(sim, cover, bm25, linked, question=question,
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0,
                           background=background, peers=peers.get(mid))
         if score >= min_score:
-            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn, said)))
+            inputs.append((score, mid, (s, kw, bm25, chunk, sim, bound, cover, question, turn, said)))
     inputs.sort(key=lambda t: rank_key(t[0], t[1], texts[t[1]][0]))
     page = []
-    for score, mid, (s, kw, chunk, sim, bound, cover, question, turn, said) in inputs[:limit]:
+    for score, mid, (s, kw, bm25, chunk, sim, bound, cover, question, turn, said) in inputs[:limit]:
         page.append((score, mid, ScoreBreakdown(
             semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
-            keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
+            keyword_bm25=bm25, keyword_rank=kw[0] if kw else None,
             coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
             question=question or None, previous_turn_gain=turn.previous_gain,
             next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk, background=background,

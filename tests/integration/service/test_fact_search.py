@@ -301,6 +301,7 @@ def test_the_fact_that_replaced_others_ranks_above_them(services, clock, mode):
     assert hits[0].score >= max(h.score for h in hits if h.memory.id in replaced)
 
 
+@pytest.mark.slow  # which fact answers: the real model
 @pytest.mark.parametrize("user_name", [None, "Maya"])
 def test_a_relatives_residence_does_not_answer_where_the_user_lives(services, user_name):
     """The walkthrough's MemSync store (facts only): "where does the user live" put "The user's sister Anna lives
@@ -319,3 +320,15 @@ def test_a_relatives_residence_does_not_answer_where_the_user_lives(services, us
                          ("where does Anna live", sister), (f"where does {me}'s sister live", sister)):
         hits = _search(services, query, SearchMode.HYBRID, user_id="maya")
         assert hits[0].memory.id == first, (query, [(h.score, h.memory.content) for h in hits])
+
+
+@pytest.mark.slow  # which note answers: the real model
+def test_a_note_about_a_relative_does_not_answer_where_the_user_lives(services):
+    """The same for notes an agent keeps (no fact metadata to say whose they are): the walkthrough's "where does
+    the user live" ranked "The user's sister Anna lives in Lisbon" above "The user moved to Porto in March"."""
+    notes = ["The user's sister Anna lives in Lisbon", "The user moved to Porto in March",
+             "The user prefers dark mode", "Dentist appointment on 14 March at 9:30"]
+    ids = [services.memories.create(MemoryCreate(content=n, namespace="chat")).memory.id for n in notes]
+    services.worker.drain()
+    assert _search(services, "where does the user live", SearchMode.HYBRID)[0].memory.id == ids[1]
+    assert _search(services, "where does the user's sister live", SearchMode.HYBRID)[0].memory.id == ids[0]
