@@ -27,11 +27,11 @@ from memvault.domain.errors import (
     TamperedData,
     WrongRecipient,
 )
-from memvault.domain.entities import TypeSource
 from memvault.domain.hlc import Hlc, HybridClock
 from memvault.domain.ids import uuid7
 from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
+from memvault.service.bundle_lineage import Lineage, later, lineage_of, newer, same_fields
 from memvault.service.bundle_records import checked
 from memvault.service.events import EventHub
 from memvault.service.import_links import CopyLinks, earlier_copy, relinked
@@ -287,8 +287,8 @@ class Importer:
         owners = q.client_id_owners(conn, [(r.namespace, r.client_id) for r in batch if r.client_id])
         texts = q.same_texts(conn, [(r.namespace, r.created_at, r.content) for r in batch]) \
             if policy is ConflictPolicy.COPY else {}
-        decisions = [self._decide(r, local.get(r.id), owners, policy, clock_trusted=r.id not in tally.ahead)
-                     for r in batch]
+        decisions = [self._decide(r, local.get(r.id), owners, policy, clock_trusted=r.id not in tally.ahead,
+                                  lineage=lineage_of(conn, r, local.get(r.id))) for r in batch]
         # A copy this vault made before (the same bundle imported again) is not made twice; links lead to it.
         decisions = [replace(d, action="skip", conflicting=False, record=replace(d.record, id=earlier))
                      if d.action == "new" and d.record.id != r.id
@@ -329,7 +329,7 @@ class Importer:
             self._write_new(conn, [replace(d, record=relinked(d.record, tally.links.copies)) for d in held], tally)
 
     def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
-                policy: ConflictPolicy, *, clock_trusted: bool = True) -> _Decision:
+                policy: ConflictPolicy, *, clock_trusted: bool = True, lineage: Lineage | None = None) -> _Decision:
         if local is None:
             owner = owners.get((record.namespace, record.client_id)) if record.client_id else None
             if owner is None:
@@ -344,12 +344,17 @@ class Importer:
             if policy is ConflictPolicy.COPY:
                 return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
             return _Decision("skip", record, conflicting=True, conflict_with=met, elsewhere=True)
-        if local.hlc == record.hlc or _same_fields(record, local.memory):
+        if local.hlc == record.hlc or same_fields(record, local.memory):
             return _Decision("skip", record, conflicting=False, local=local)
+        if lineage is not None and lineage is not Lineage.APART:
+            # Changed on one side only: no conflict. The side ahead wins, but skip keeps the vault's and
+            # overwrite takes the bundle's all the same.
+            take = policy is ConflictPolicy.OVERWRITE or (lineage is Lineage.AHEAD and policy is not ConflictPolicy.SKIP)
+            return _Decision("update" if take else "skip", record, conflicting=False, local=local)
         if policy is ConflictPolicy.COPY:
             return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
         replace_it = policy is ConflictPolicy.OVERWRITE or (
-            policy is ConflictPolicy.NEWER and clock_trusted and _newer(record, local))
+            policy is ConflictPolicy.NEWER and clock_trusted and newer(record, local))
         return _Decision("update" if replace_it else "skip", record, conflicting=True, local=local)
 
     def _copy(self, record: MemoryRecord, owners: dict[tuple[str, str], str]) -> MemoryRecord:
@@ -396,7 +401,7 @@ class Importer:
         here (an overwrite with an older or concurrent version), so that other devices apply it too."""
         record, now = decision.record, self._wall()
         local = decision.local
-        if decision.action == "update" and local is not None and not _later(record.hlc, local.hlc):
+        if decision.action == "update" and local is not None and not later(record.hlc, local.hlc):
             return Stamp(self._clock.now(), self._clock.device_id, now)
         # Follow the record's clock so that later local edits sort after it (stamps over a day ahead were
         # replaced by this clock's in _pass).
@@ -411,40 +416,3 @@ class Importer:
             self._events.emit(ChangeEvent(ChangeKind.CREATED, tuple(tally.created_ids), namespaces, origin))
         if tally.updated_ids:
             self._events.emit(ChangeEvent(ChangeKind.UPDATED, tuple(tally.updated_ids), namespaces, origin))
-
-
-_COMPARED = ("content", "memory_type", "tags", "metadata", "importance", "tier", "visibility", "agent_id", "user_id",
-             "session_id", "project", "client_id", "expires_at", "deleted_at", "archived_at")
-
-
-def _same_fields(record: MemoryRecord, memory: Any) -> bool:
-    """Whether the vault's memory already holds what the record says (whatever their clocks). A record that
-    names no type of its own says nothing against the type the vault inferred for it."""
-    return all(getattr(record, name) == getattr(memory, name) for name in _COMPARED
-               if name != "memory_type" or not _type_inferred_here(record, memory))
-
-
-def _type_inferred_here(record: MemoryRecord, memory: Any) -> bool:
-    return record.memory_type_source is TypeSource.DEFAULT and memory.memory_type_source is TypeSource.INFERRED
-
-
-def _newer(record: MemoryRecord, local: q.Local) -> bool:
-    """Whether the record is a later version than the vault's memory. What the vault inferred itself (a type)
-    moves its clock but is no edit (``updated_at`` stays): a record later than the memory's last edit is newer."""
-    if _later(record.hlc, local.hlc):
-        return True
-    try:
-        theirs, ours = Hlc.parse(record.hlc).ms, Hlc.parse(local.hlc).ms
-    except ValueError:
-        return False
-    edited = int(local.memory.updated_at * 1000)
-    return ours > edited and theirs > edited
-
-
-def _later(a: str, b: str) -> bool:
-    """Whether stamp ``a`` is later than stamp ``b`` (unparseable local stamps count as oldest)."""
-    try:
-        right = Hlc.parse(b)
-    except ValueError:
-        return True
-    return Hlc.parse(a) > right

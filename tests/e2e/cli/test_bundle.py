@@ -77,16 +77,24 @@ def test_export_import_inspect_between_vaults(env, capsys):
     for key in ("content", "namespace", "tags", "created_at", "version", "metadata"):
         assert {i: m[key] for i, m in a.items()} == {i: m[key] for i, m in b.items()}
     assert {m["embedding_status"] for m in b.values()} == {"ready"}
-    # A memory changed here since: the conflict is one of the counts, not a fourth beside them ("3 new, 0 updated,
-    # 2 skipped, 1 conflicting" read as four of three), and the text says how it was settled.
+    # A memory changed here since, and nowhere else: no conflict (an outside check read "changed both here and in
+    # the bundle" for a memory the other side never edited).
     edited = sorted(b)[0]
     assert run(capsys, env, "b", "edit", edited, "changed here since")[0] == 0
     code, out, _ = run(capsys, env, "b", "import", str(bundle), *secret)
     assert code == 0 and "3 memories in the bundle: 0 new, 0 updated, 3 skipped (the import did this)" in out
+    assert "changed both" not in out
+    # Changed at the source too, later: the conflict is one of the counts, not a fourth beside them ("3 new, 0
+    # updated, 2 skipped, 1 conflicting" read as four of three), and the text says how it was settled.
+    assert run(capsys, env, "a", "edit", edited, "changed at the source")[0] == 0
+    later = env / "later.mvbundle"
+    assert run(capsys, env, "a", "export", "work", "home", "-o", str(later), *secret)[0] == 0
+    code, out, _ = run(capsys, env, "b", "import", str(later), "--dry-run", "--on-conflict", "overwrite", *secret)
+    assert "1 memory of these was changed both here and in the bundle: the bundle's version would replace" in out
+    code, out, _ = run(capsys, env, "b", "import", str(later), *secret)
+    assert code == 0 and "3 memories in the bundle: 0 new, 1 updated, 2 skipped (the import did this)" in out
     assert ("1 memory of these was changed both here and in the bundle: the later change was kept (policy newer)"
             in out)
-    code, out, _ = run(capsys, env, "b", "import", str(bundle), "--dry-run", "--on-conflict", "overwrite", *secret)
-    assert "1 memory of these was changed both here and in the bundle: the bundle's version would replace" in out
 
     # Into another namespace, the ids the vault holds elsewhere are skipped: the text says why and what to do
     # (it said "3 skipped, 3 conflicting" and nothing else).

@@ -64,9 +64,11 @@ def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tm
     bundle = tmp_path / "work.mvbundle"
     _export(services, bundle, "work")
     other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
-    # Diverge: the source edits a (later than the target's copy), the target edits b (later than the bundle).
+    # The source edits a, the target edits b: each changed on one side only. Both edit c: a conflict.
     services.memories.update(a.id, MemoryUpdate(content="a changed at the source"))
     other.memories.update(b.id, MemoryUpdate(content="b changed at the target"))
+    other.memories.update(c.id, MemoryUpdate(content="c changed at the target"))
+    services.memories.update(c.id, MemoryUpdate(content="c changed at the source"))  # later
     _export(services, bundle, "work")
 
     def run(policy, dry_run=False):
@@ -77,39 +79,74 @@ def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tm
     for policy in ConflictPolicy:
         dry = run(policy, dry_run=True)
         assert dry.dry_run and vault_state(other) == before
-    assert (dry.new, dry.updated, dry.skipped, dry.conflicting) == (2, 0, 1, 2)  # copy: a and b copied, c same
-    assert sorted(dry.conflicts) == sorted([a.id, b.id])  # what a copy would meet, not ids made up for the run
+    # copy: a moves ahead, b stays, c (changed on both sides) is copied
+    assert (dry.new, dry.updated, dry.skipped, dry.conflicting) == (1, 1, 1, 1)
+    assert dry.conflicts == (c.id,)  # what a copy would meet, not an id made up for the run
 
     report = run(ConflictPolicy.SKIP)
-    assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 0, 3, 2)
+    assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 0, 3, 1)
     assert vault_state(other) == before
 
     report = run(ConflictPolicy.NEWER)
-    assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 1, 2, 2)
+    assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 2, 1, 1)
     assert other.memories.get(a.id).content == "a changed at the source"
     assert other.memories.get(b.id).content == "b changed at the target"
+    assert other.memories.get(c.id).content == "c changed at the source"
     assert run(ConflictPolicy.NEWER).updated == 0  # the same bundle again changes nothing
 
     report = run(ConflictPolicy.OVERWRITE)
-    assert (report.updated, report.skipped) == (1, 2)
+    assert (report.updated, report.skipped, report.conflicting) == (1, 2, 0)
     assert other.memories.get(b.id).content == "note 1 about the work project"
     history = other.memories.history(b.id)
     assert [h.change for h in history][-2:] == ["update", "imported"]  # the target's own version is kept as history
 
     report = run(ConflictPolicy.COPY)
     assert report.new == 0 and report.skipped == 3 and report.conflicting == 0  # same fields: nothing to copy
-    other.memories.update(c.id, MemoryUpdate(content="c changed at the target"))
+    services.memories.update(c.id, MemoryUpdate(content="c changed at the source again"))
+    _export(services, bundle, "work")
+    other.memories.update(c.id, MemoryUpdate(content="c changed at the target again"))
     report = run(ConflictPolicy.COPY)
     assert (report.new, report.conflicting) == (1, 1)
     assert report.conflicts == (c.id,)  # the memory it met, not the copy's fresh id
     copies = [m for m in other.memories.list(MemoryFilter(namespace="work"), limit=50).items
-              if m.content == "note 2 about the work project"]
+              if m.content == "c changed at the source again"]
     assert len(copies) == 1 and copies[0].id != c.id and copies[0].client_id is None
     # The same bundle copied in again finds its copy here: nothing is added twice.
     again = run(ConflictPolicy.COPY)
     assert (again.new, again.conflicting, again.skipped) == (0, 0, 3)
     assert [m.content for m in other.memories.list(MemoryFilter(namespace="work"), limit=50).items].count(
-        "note 2 about the work project") == 1
+        "c changed at the source again") == 1
+
+
+def test_a_memory_changed_on_one_side_only_is_no_conflict(services, other, tmp_path):
+    """An outside check: a memory edited only at the source, re-imported, was reported "changed both here and in
+    the bundle"; so were an older bundle imported again and a deletion made only in the bundle."""
+    a, b, c = _seed(services)
+    first, second = tmp_path / "first.mvbundle", tmp_path / "second.mvbundle"
+    _export(services, first, "work")
+    other.bundles.import_bundle(first, passphrase=BUNDLE_PASSPHRASE)
+    services.memories.update(a.id, MemoryUpdate(content="a changed at the source", importance=0.9))
+    services.lifecycle.delete(b.id)
+    _export(services, second, "work", include_deleted=True)
+    for policy in (ConflictPolicy.NEWER, ConflictPolicy.COPY):
+        dry = other.bundles.import_bundle(second, ImportOptions(policy=policy, dry_run=True),
+                                          passphrase=BUNDLE_PASSPHRASE)
+        assert (dry.new, dry.updated, dry.conflicting) == (0, 2, 0), policy
+    report = other.bundles.import_bundle(second, passphrase=BUNDLE_PASSPHRASE)
+    assert (report.updated, report.skipped, report.conflicting) == (2, 1, 0)
+    assert other.memories.get(a.id).content == "a changed at the source"
+    assert other.memories.get(b.id).deleted_at is not None
+    # The first bundle again, and after a local edit the second: the vault is ahead, nothing conflicts.
+    other.memories.update(c.id, MemoryUpdate(content="c changed at the target"))
+    for bundle in (first, second):
+        report = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+        assert (report.updated, report.skipped, report.conflicting) == (0, 3, 0), bundle.name
+    assert other.memories.get(c.id).content == "c changed at the target"
+    # A later edit at the source of a memory the target changed too: that one is a conflict.
+    services.memories.update(c.id, MemoryUpdate(content="c changed at the source"))
+    _export(services, second, "work", include_deleted=True)
+    report = other.bundles.import_bundle(second, passphrase=BUNDLE_PASSPHRASE)
+    assert (report.updated, report.conflicting, report.conflicts) == (1, 1, (c.id,))
 
 
 def test_overwrite_with_an_older_version_is_a_new_local_change_for_sync(services, other, tmp_path):
@@ -396,7 +433,7 @@ def test_a_record_stamped_far_ahead_is_imported_as_a_change_made_now_and_reporte
     # say it is newer), until the user asks for the bundle's version.
     edited = other.memories.update(m.id, MemoryUpdate(content="a later local edit"))
     again = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
-    assert (again.updated, again.skipped, again.conflicting, again.stamped_now) == (0, 1, 1, 1)
+    assert (again.updated, again.skipped, again.conflicting, again.stamped_now) == (0, 1, 0, 1)  # changed here only
     assert other.memories.get(m.id).content == "a later local edit" and other.memories.get(m.id).version == \
         edited.version
     taken = other.bundles.import_bundle(bundle, ImportOptions(policy="overwrite"), passphrase=BUNDLE_PASSPHRASE)

@@ -39,10 +39,10 @@ from memvault.service.bundle_import import (
     Importer,
     Progress,
     _Decision,
-    _same_fields,
     _Tally,
     checked,
 )
+from memvault.service.bundle_lineage import Lineage, same_fields
 from memvault.service.importers.items import DELETED_IN_SOURCE, Conversation, Note
 from memvault.service.importers.sources import OWN_FORMATS, Source, reader_for
 from memvault.service.importers.streams import Input, Upload
@@ -135,11 +135,11 @@ class CopyImporter(Importer):
     vault's but whose fields are not was changed by hand after the export; it becomes a new version."""
 
     def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
-                policy: ConflictPolicy, *, clock_trusted: bool = True) -> _Decision:
+                policy: ConflictPolicy, *, clock_trusted: bool = True, lineage: Lineage | None = None) -> _Decision:
         if (local is not None and local.memory.namespace == record.namespace and local.hlc == record.hlc
-                and not _same_fields(record, local.memory)):
+                and not same_fields(record, local.memory)):
             record = replace(record, hlc=self._clock.now(), updated_at=self._wall())
-        return super()._decide(record, local, owners, policy, clock_trusted=clock_trusted)
+        return super()._decide(record, local, owners, policy, clock_trusted=clock_trusted, lineage=lineage)
 
 
 class ToolImporter:
