@@ -82,6 +82,12 @@ def cmd_import_from(args: argparse.Namespace) -> int:
              + (f" ({differing:,} {'differs' if differing == 1 else 'differ'} from the vault's: "
                 f"{_settled[args.on_conflict]})"
                 if differing else "")]
+    if differing:
+        listed = ", ".join(report.conflicts[:10]) + (" …" if len(report.conflicts) > 10 else "")
+        # A note edited in the file after the vault's memory changed too: which ones, and how to take the file's.
+        take = "" if args.on_conflict in ("overwrite", "copy") else \
+            "; --on-conflict overwrite takes the file's version, --on-conflict copy keeps both"
+        lines.append(f"changed in the file and in the vault since the export: {listed}{take}")
     if report.held_elsewhere:
         lines.append(fmt.held_elsewhere(report.held_elsewhere))
     if report.empty:

@@ -126,3 +126,29 @@ def test_an_import_into_another_namespace_of_the_same_vault_says_why_nothing_cam
     code, out, _ = run(capsys, env, "a", "import", str(target), "--from", "jsonl", "--into", "copy",
                        "--on-conflict", "copy", "--json")
     assert code == 0 and json.loads(out)["new"] == 1
+
+
+@pytest.mark.seconds  # an export and three imports (~2 s)
+def test_a_note_changed_in_the_file_and_in_the_vault_is_named_with_how_to_take_the_files(env, capsys):  # noqa: F811
+    """An outside check: a Markdown note edited after its memory changed in the vault too was skipped with only
+    "1 differs from the vault's: the later version of each was kept" (no id, no way to take the file's)."""
+    assert run(capsys, env, "a", "init")[0] == 0
+    for text in ("Frank prefers black tea", "Standup at 10"):
+        assert run(capsys, env, "a", "add", text, "--namespace", "work")[0] == 0
+    notes = env / "notes"
+    assert run(capsys, env, "a", "export", "work", "--format", "markdown", "-o", str(notes), "--unencrypted-ok")[0] == 0
+    frank = next(i for i, m in _ids(capsys, env, "a").items() if "Frank" in m["content"])
+    assert run(capsys, env, "a", "edit", frank, "Frank prefers green tea")[0] == 0
+    [note] = [p for p in (notes / "work").glob("*.md") if "Frank" in p.read_text("utf-8")]
+    note.write_text(note.read_text("utf-8").replace("black tea", "oolong"), "utf-8")
+    code, out, err = run(capsys, env, "a", "import", str(notes), "--from", "markdown")
+    assert code == 0, err
+    assert "1 differs from the vault's" in out
+    assert f"changed in the file and in the vault since the export: {frank}; --on-conflict overwrite takes the " \
+           "file's version, --on-conflict copy keeps both" in out
+    code, out, err = run(capsys, env, "a", "import", str(notes), "--from", "markdown", "--on-conflict", "overwrite")
+    assert code == 0 and f"changed in the file and in the vault since the export: {frank}\n" in out + "\n"
+    assert "oolong" in _ids(capsys, env, "a")[frank]["content"]
+    # The other note, unchanged on both sides, was no conflict at any point.
+    code, out, err = run(capsys, env, "a", "import", str(notes), "--from", "markdown")
+    assert code == 0 and "changed in the file" not in out

@@ -96,6 +96,8 @@ class ToolImportReport:
     deleted: int = 0
     #: Of ``conflicting``: memories whose id this vault holds in another namespace (never moved; see ``--into``).
     held_elsewhere: int = 0
+    #: The vault's memories the conflicting ones met (at most :data:`memvault.service.bundle_import.CONFLICTS_LISTED`).
+    conflicts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -185,7 +187,7 @@ class ToolImporter:
         return ToolImportReport(request.source.value, path.name, t.memories, t.new, t.updated, t.skipped,
                                 t.conflicting, plan.empty, counted.conversations, counted.conversations_skipped, facts,
                                 tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped, len(t.ahead),
-                                plan.deleted, t.held_elsewhere)
+                                plan.deleted, t.held_elsewhere, tuple(t.conflicts))
 
     # -- reading and deciding --------------------------------------------------------
 
