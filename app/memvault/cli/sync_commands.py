@@ -82,6 +82,11 @@ def cmd_scope(args: argparse.Namespace) -> int:
             namespaces = svc.sync.set_scope(None).namespaces
         elif args.namespace:
             namespaces = svc.sync.set_scope(args.namespace).namespaces
+            held = {n.name for n in svc.stats.namespaces()}
+            # Allowed (another device's namespace arrives once in the scope), but a typo would stop every sync.
+            for name in sorted(set(namespaces or ()) - held):
+                print(f"memvault: this vault holds no memories in namespace {name} yet: it syncs what another "
+                      f"device stores there, or what is stored there here later", file=sys.stderr)
         else:
             if not svc.sync.enabled():
                 raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")

@@ -31,6 +31,7 @@ from memvault.domain.errors import (
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub, events_of_arrivals
 from memvault.service import sync_conflicts
+from memvault.service import validation as v
 from memvault.service.lifecycle import LifecycleService
 from memvault.service.sync_info import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
 from memvault.service.sync_refusals import Progress, kept, shown
@@ -128,7 +129,7 @@ class SyncService:
 
         ``namespaces``: sync only these (``None``: the whole vault); see :meth:`set_scope`.
         """
-        chosen = scopes.normalize(namespaces)
+        chosen = scopes.normalize(namespaces, v.namespace)
         check_passphrase(passphrase)
         if self.enabled():
             raise SyncError("sync is already set up for this vault; turn it off first (`memvault sync off`)")
@@ -199,7 +200,7 @@ class SyncService:
         also sends what the added namespaces hold here and reads every device from the start again, so what
         was skipped while outside the scope arrives on the next sync (see :mod:`memvault.sync.scope`).
         """
-        chosen = scopes.normalize(namespaces)
+        chosen = scopes.normalize(namespaces, v.namespace)
         if not self.enabled():
             raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from memvault.domain.errors import InvalidInput
@@ -54,13 +54,14 @@ SHARED_GROUP = "share:"
 Scope = frozenset[str] | None
 
 
-def normalize(namespaces: Iterable[str] | None) -> Scope:
+def normalize(namespaces: Iterable[str] | None, valid: Callable[[str], str] = str) -> Scope:
+    """The scope chosen, each name checked by ``valid`` (a malformed one would match nothing and sync nothing)."""
     if namespaces is None:
         return None
     chosen = frozenset(n.strip() for n in namespaces)
     if not chosen or "" in chosen:
         raise InvalidInput("choose at least one namespace, or all of them", field="namespaces")
-    return chosen
+    return frozenset(map(valid, chosen))
 
 
 def read(conn: Any) -> Scope:

@@ -105,6 +105,28 @@ def test_a_wrong_sync_passphrase_is_one_line_and_changes_nothing(env, capsys, mo
     assert out.startswith("Sync is off")
 
 
+@pytest.mark.parametrize("where", ["own vault", "inside own vault", "another vault", "a file", "ftp", "no url"])
+def test_a_target_in_a_vault_a_file_or_a_url_no_webdav_server_has_is_bad_input(env, capsys, monkeypatch, where):
+    """An outside check: sync setup took the vault's own folder, or another vault's, as the folder to sync
+    through; a regular file failed as "cannot create the folder … File exists", and an ftp:// or malformed
+    WebDAV address as a server's refusal (exit 1)."""
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+    (env / "notes.txt").write_text("not a folder")
+    target = {"own vault": ["--folder", str(env / "a")], "inside own vault": ["--folder", str(env / "a" / "sync")],
+              "another vault": ["--folder", str(env / "b")], "a file": ["--folder", str(env / "notes.txt")],
+              "ftp": ["--webdav", "ftp://127.0.0.1:9/memvault"], "no url": ["--webdav", "not a url"]}[where]
+    vault_b = sorted(p.name for p in (env / "b").iterdir())
+    code, out, err = run(capsys, env, "a", "sync", "setup", *target)
+    assert code == 2 and out == "" and err.count("\n") == 1, (code, err)
+    assert {"own vault": "is the vault folder", "inside own vault": "is inside the vault folder",
+            "another vault": "is the vault folder", "a file": "is a file, not a folder",
+            "ftp": "is not a WebDAV address", "no url": "is not a WebDAV address"}[where] in err
+    assert not (env / "a" / "sync").exists() and sorted(p.name for p in (env / "b").iterdir()) == vault_b
+    assert run(capsys, env, "a", "sync", "status")[1].startswith("Sync is off")
+
+
 def test_a_mistyped_or_vanished_sync_folder_starts_no_group(env, capsys, monkeypatch, caplog):
     monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
     assert run(capsys, env, "a", "init")[0] == 0
@@ -235,6 +257,16 @@ def test_sync_scope_with_the_cli(env, capsys):
     assert code == 0 and out.strip() == "Syncing namespaces misc"
     code, _, err = run(capsys, env, "b", "sync", "scope", "--namespace", "")
     assert code != 0 and "namespace" in err and "Traceback" not in err
+    # An outside check: a malformed name was taken ("Syncing namespaces bad ns, misc") and matched nothing; a
+    # mistyped one stopped every sync without a word.
+    code, out, err = run(capsys, env, "b", "sync", "scope", "--namespace", "misc", "--namespace", "bad ns")
+    assert code == 2 and "namespace must be" in err and out == ""
+    code, out, err = run(capsys, env, "b", "sync", "scope", "--json")
+    assert json.loads(out) == {"namespaces": ["misc"]}  # as it was
+    code, out, err = run(capsys, env, "b", "sync", "scope", "--namespace", "wrok", "--namespace", "misc")
+    assert code == 0 and out.strip() == "Syncing namespaces misc, wrok"
+    assert err.strip() == ("memvault: this vault holds no memories in namespace wrok yet: it syncs what another "
+                           "device stores there, or what is stored there here later")
 
 
 @pytest.mark.seconds

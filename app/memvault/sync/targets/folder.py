@@ -17,8 +17,9 @@ import os
 from pathlib import Path
 
 from memvault.crypto.digest import token_hex
-from memvault.domain.errors import NotFound, SyncTargetError
+from memvault.domain.errors import InvalidInput, NotFound, SyncTargetError
 from memvault.sync.targets.base import Limit, read_limited
+from memvault.vault.vault import HEADER_NAME
 
 
 class FolderTarget:
@@ -30,7 +31,15 @@ class FolderTarget:
         self.root = Path(root).expanduser()
 
     def make_root(self, *, check_only: bool = False) -> None:
-        """Create the folder when its parent exists; a parent that does not is most likely a mistyped path."""
+        """Create the folder when its parent exists; a parent that does not is most likely a mistyped path. A file,
+        or a folder in a vault's own (this one's or another's), is refused: sync would write beside the database."""
+        if self.root.exists() and not self.root.is_dir():
+            raise InvalidInput(f"{self.root} is a file, not a folder: choose a folder to sync through")
+        held = next((p for p in (self.root, *self.root.resolve().parents) if (p / HEADER_NAME).is_file()), None)
+        if held is not None:
+            where = "is the" if held == self.root.resolve() else "is inside the"
+            raise InvalidInput(f"{self.root} {where} vault folder {held}: choose a folder outside any vault (a shared "
+                               "or cloud-synced one)")
         if self.root.is_dir():
             return
         if not self.root.parent.is_dir():

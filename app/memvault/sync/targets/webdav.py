@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlsplit
 
 from memvault.crypto.digest import token_hex
-from memvault.domain.errors import MemvaultError, NotFound, SyncTargetError
+from memvault.domain.errors import InvalidInput, MemvaultError, NotFound, SyncTargetError
 from memvault.sync.targets import base
 from memvault.sync.targets.base import Limit, SizedByHead, silent_server, too_large
 
@@ -52,6 +53,9 @@ class WebDavTarget:
     def from_config(cls, config: Any) -> WebDavTarget:
         from webdav4.client import Client
 
+        if urlsplit(config.location).scheme.lower() not in ("http", "https") or not urlsplit(config.location).netloc:
+            raise InvalidInput(f"{config.location} is not a WebDAV address: it starts with http:// or https://, "
+                               "then the server's name")
         creds = config.credentials
         auth = (creds["user"], creds.get("password", "")) if creds.get("user") else None
         return cls(Client(config.location, auth=auth, timeout=base.ANSWER_SECONDS), config.location,
