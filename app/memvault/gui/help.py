@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenuBar,
     QMessageBox,
     QStyleOptionViewItem,
     QStyledItemDelegate,
@@ -102,6 +103,13 @@ class ShortcutDelegate(QStyledItemDelegate):
             painter.setPen(option.palette.color(QPalette.PlaceholderText))
             painter.drawText(option.rect.adjusted(0, 0, -12, 0), int(Qt.AlignRight | Qt.AlignVCenter), shortcut)
             painter.restore()
+
+
+def menu_commands(menu_bar: QMenuBar, *leave_out: QAction) -> list[QAction]:
+    """The commands of the menu bar's menus, in their order: what the palette offers. Every action under the window
+    also took in a page's own choices (the Entities page's "animal" retyped the selected entity, unseen)."""
+    return [a for menu in menu_bar.actions() for a in menu.menu().actions()
+            if not a.isSeparator() and a not in leave_out]
 
 
 class CommandPalette(QDialog):

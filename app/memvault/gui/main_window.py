@@ -22,7 +22,8 @@ from memvault.gui.browser import BrowserView
 from memvault.gui.bundle_dialogs import TransferCommands
 from memvault.gui.entities_view import EntitiesView
 from memvault.gui.widgets import first_focusable
-from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, shortcuts_text, show_text, window_title
+from memvault.gui.help import (GETTING_STARTED, CommandPalette, about_text, menu_commands, shortcuts_text,
+                               show_text, window_title)
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
@@ -385,8 +386,7 @@ class MainWindow(QMainWindow):
         self.browser.new_memory()
 
     def open_command_palette(self) -> None:
-        self.command_palette = CommandPalette([a for a in self.findChildren(QAction) if a is not self.palette_action],
-                                              self)
+        self.command_palette = CommandPalette(menu_commands(self.menuBar(), self.palette_action), self)
         self.command_palette.open_over(self)
 
     def _on_save_triggered(self) -> None:

@@ -78,6 +78,22 @@ def test_help_menu_and_command_palette(qtbot, desktop):
             w.close()
 
 
+def test_the_palette_offers_the_menus_commands_not_a_pages_own_choices(qtbot, desktop):
+    """An outside walkthrough: the palette listed the Entities page's type menu ("person", "animal", …) first,
+    and Enter on "animal" retyped the entity selected there, with nothing shown."""
+    window = desktop.window
+    window.show_page(window.pages.indexOf(window.entities))
+    assert window.entities.type_menu.actions()  # the page's choices exist, under the window
+    window.open_command_palette()
+    palette = window.command_palette
+    offered = [palette.results.item(row).text().removesuffix(" (not available now)")
+               for row in range(palette.results.count())]
+    menus = [a.text().replace("&", "").rstrip("…") for menu in window.menuBar().actions()
+             for a in menu.menu().actions() if not a.isSeparator() and a is not window.palette_action]
+    assert sorted(offered) == sorted(menus) and "animal" not in offered and "Stats" in offered
+    palette.close()
+
+
 def test_settings_refuse_values_the_core_would_refuse_and_say_why_in_the_dialog(qtbot, desktop):
     desktop.window.settings_action.trigger()
     dialog = desktop.settings_dialog
