@@ -242,15 +242,16 @@ class SearchView(QWidget):
             if f.include_confidential:
                 return result, 0, False
             left_out = services.memories.count(replace(f, include_confidential=True)) - services.memories.count(f)
-            if not left_out or not any(h.good_match for h in result.hits):
-                # Whether leaving confidential memories out could be why nothing good came (said only then).
-                return result, left_out, False
-            # Good hits came: only a confidential memory that would rank above them is worth a word (a 0.71 match
-            # stayed unsaid beside a 0.13 one). One more search, only where confidential memories are in scope.
+            if not left_out:
+                return result, 0, False
+            # Only a confidential memory that would rank above what came is worth a word (a 0.71 match stayed
+            # unsaid beside a 0.13 one; with nothing good, "nothing stored seems to be about this" stood beside a
+            # 0.98 one). One more search, only where confidential memories are in scope.
+            good = any(h.good_match for h in result.hits)
             best = services.search.search(replace(query, limit=1, filter=replace(f, include_confidential=True))).hits
-            better = bool(best) and best[0].memory.visibility is Visibility.CONFIDENTIAL \
-                and best[0].score > result.hits[0].score
-            return result, 0, better
+            better = bool(best) and best[0].memory.visibility is Visibility.CONFIDENTIAL and (
+                best[0].score > result.hits[0].score if good else best[0].good_match)
+            return result, 0 if good or better else left_out, better
 
         self._runner.run(search, lambda found: self._on_search_done(generation, *found),
                          lambda exc: self._on_search_failed(generation, exc), owner=self)
@@ -266,10 +267,14 @@ class SearchView(QWidget):
         self._show_hits(good)
         query = self.query.text().strip()
         elsewhere = "\nOther namespaces may have it: choose All namespaces on the left to search them too."
+        one = confidential_left_out == 1
         hidden = "" if not confidential_left_out else \
-            (f"\n{plural(confidential_left_out, 'confidential memory')} {'is' if confidential_left_out == 1 else 'are'}"
-             " left out: tick Confidential to search them too.")
-        if not result.hits and not result.total_evaluated and result.mode is not SearchMode.KEYWORD:
+            (f"\n{plural(confidential_left_out, 'confidential memory')} {'is' if one else 'are'}"
+             f" left out: tick Confidential to search {'it' if one else 'them'} too.")
+        if not good and confidential_better:
+            self.empty.setText(f"No good match for “{query}” {self._where()} outside confidential memories.\n"
+                               "A confidential memory matches: tick Confidential to see it.")
+        elif not result.hits and not result.total_evaluated and result.mode is not SearchMode.KEYWORD:
             # Meaning weighs every memory in scope: none weighed, none there (an empty vault said "nothing matches").
             filtered = self.type_filter.currentText() != ALL or bool(parse_tags(self.tags.text()))
             self.empty.setText((f"No memory {self._where()} has the type or tags chosen." if filtered
