@@ -41,6 +41,8 @@ ENGLISH_DDL = ("CREATE VIRTUAL TABLE memory_fts USING fts5(content, content='mem
 BACKFILL_BATCH = 500
 #: Characters of the memory's text shown either side of the first matched term in a snippet.
 SNIPPET_CONTEXT = 60
+#: How far past the first term found a snippet reaches for the query's other terms.
+SNIPPET_REACH = 160
 
 
 @dataclass(frozen=True)
@@ -238,8 +240,11 @@ def snippet_in(content: str, pattern: re.Pattern | None) -> str:
         cut = 2 * SNIPPET_CONTEXT
         return content[:cut] + ("…" if len(content) > cut else "")
     first, last = span
-    start, end = max(0, first - SNIPPET_CONTEXT), min(len(content), last + SNIPPET_CONTEXT)
     assert pattern is not None  # a span was found with it
+    # The terms found further on, within reach, are shown too: "Daniels Mutter … sie hat am…" stopped short of
+    # the "Geburtstag" asked about (the text as written: a folded find keeps its one term).
+    reached = max((later.end() for later in pattern.finditer(content, last, first + SNIPPET_REACH)), default=last)
+    start, end = max(0, first - SNIPPET_CONTEXT), min(len(content), reached + SNIPPET_CONTEXT)
     # Cut between words where the text has spaces ("in einem kleinen H…" read as a word of its own), and show a
     # short rest whole: "90 Jahre alt…" hid only the full stop.
     if start:
@@ -247,7 +252,7 @@ def snippet_in(content: str, pattern: re.Pattern | None) -> str:
         start = start if space < 0 else space + 1
     if len(content) - end <= _SHORT_REST:
         end = len(content)
-    elif (space := content.rfind(" ", last, end)) >= 0:
+    elif (space := content.rfind(" ", reached, end)) >= 0:
         end = space
 
     def marked(part: str) -> str:  # the other terms shown, as FTS5's snippet() marks every one

@@ -37,3 +37,13 @@ def test_a_snippet_marks_every_word_searched_for_and_no_function_word():
     assert fts.snippet_in("Der Klempner kommt am Dienstag um neun.", pattern) == (
         "Der **Klempner** **kommt** am Dienstag um neun.")
     assert fts.snippet_in("Der Termin ist am Dienstag.", fts.term_pattern("der")) == "**Der** Termin ist am Dienstag."
+
+
+def test_a_snippet_reaches_for_the_other_terms_within_reach():
+    """It showed the first term's 60 characters and stopped short of the next term asked about."""
+    row = ("Daniels Mutter wohnt in Graz und arbeitet als Lehrerin, sie hat am 2. Juli Geburtstag und feiert gern "
+           "mit der ganzen Familie im Garten, meistens mit Kuchen und Musik bis spät in die Nacht.")
+    cut = fts.snippet_in(row, fts.term_pattern("Wann hat Daniels Mutter Geburtstag?"))
+    assert cut.startswith("**Daniels** **Mutter** wohnt") and "am 2. Juli **Geburtstag** und" in cut
+    far = "Daniels Mutter " + "lebt ruhig. " * 30 + "Geburtstag im Juli."
+    assert "Geburtstag" not in fts.snippet_in(far, fts.term_pattern("Daniels Mutter Geburtstag"))  # out of reach
