@@ -28,7 +28,9 @@ def secondary_line(memory, with_namespace: bool) -> str:
     if memory.tags:
         # Commas between tags: a facts' category of three words ("#hobbies and interests #food") read as one tag and
         # two words.
-        parts.append(", ".join(f"#{isolated(t)}" for t in memory.tags[:3]))
+        shown = ", ".join(f"#{isolated(t)}" for t in memory.tags[:3])
+        # How many more: three of twenty read as all of them.
+        parts.append(shown + (f" +{len(memory.tags) - 3}" if len(memory.tags) > 3 else ""))
     # In the trash, when it went there: an outside walkthrough read "2 min ago" beside a memory made last week.
     parts.append(f"deleted {ago(memory.deleted_at)}" if memory.deleted_at else ago(memory.created_at))
     return "  ·  ".join(parts)
