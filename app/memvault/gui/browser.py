@@ -155,7 +155,7 @@ class BrowserView(QWidget):
         left_layout.addLayout(actions)
         # The pane scrolls rather than grows: with its metadata open and the undo notice showing, its minimum
         # height made the window 800 px tall on a 768 px screen, the status bar below the edge.
-        detail_scroll = QScrollArea()
+        self.detail_scroll = detail_scroll = QScrollArea()
         detail_scroll.setWidget(self.detail)
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.NoFrame)
@@ -312,7 +312,10 @@ class BrowserView(QWidget):
         self._update_buttons()
 
     def _show_in_detail(self, memory: Memory | None) -> None:
+        before = self.detail.memory()
         if self.detail.show_memory(memory):
+            if memory is not None and (before is None or before.id != memory.id):
+                self.detail_scroll.verticalScrollBar().setValue(0)  # another memory reads from its top
             return
         # The pane kept a memory whose edits cannot be saved yet: the list points at it, not at another.
         self._wanted = None

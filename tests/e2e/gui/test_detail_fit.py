@@ -154,3 +154,26 @@ def test_at_1366x768_an_edited_memory_shows_restore_without_scrolling(qtbot, the
     assert detail.height() <= viewport.height()
     assert detail.restore.mapTo(viewport, detail.restore.rect().bottomLeft()).y() < viewport.height()
     assert detail.history.height() >= detail.history.minimumHeight()
+
+
+def test_another_memory_opens_at_the_top_of_the_pane(qtbot, desktop):
+    """An outside walkthrough: a memory shown after another opened where the pane had been scrolled to, its first
+    lines hidden."""
+    detail = _shown(qtbot, desktop, content="A short note about tea", metadata={"k": "v" * 40})
+    garden = desktop.services.memories.create(MemoryCreate(content="A note about the garden")).memory
+    window, browser = desktop.window, desktop.window.browser
+    window.resize(window.minimumSizeHint())
+    detail.meta.metadata_toggle.setChecked(True)  # the pane taller than its room
+    _settled()
+    bar = browser.detail_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5_000)
+    bar.setValue(bar.maximum())
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(garden.id) >= 0 and not browser.model.is_loading(), timeout=20_000)
+    browser.select_memory(garden.id)
+    qtbot.waitUntil(lambda: detail.memory() is not None and detail.memory().id == garden.id, timeout=5_000)
+    assert bar.value() == 0
+    _settled()
+    bar.setValue(bar.maximum())
+    detail.show_memory(detail.memory())  # the same memory again (a refresh) keeps the place
+    assert bar.value() == bar.maximum() > 0
