@@ -426,6 +426,8 @@ class BrowserView(QWidget):
         # lets it go too (kept as wanted, it stayed there greyed out "in trash").
         if not self._trash:
             self._wanted = memory.id
+        elif self.restore_button.hasFocus():
+            self.table.setFocus()  # the button goes grey with the row gone: focus fell to "Empty trash"
         self.notice.show_notice(f"Restored “{preview(memory.content, 48)}”")
 
     def _on_purge_clicked(self) -> None:

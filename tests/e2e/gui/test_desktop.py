@@ -220,6 +220,28 @@ def test_delete_to_trash_and_restore(qtbot, desktop):
     qtbot.waitUntil(lambda: browser.detail.memory() is None and browser.detail.empty.isVisible(), timeout=10_000)
 
 
+def test_restore_from_the_keyboard_leaves_the_focus_on_the_list_not_on_empty_trash(qtbot, desktop):
+    """An outside walkthrough: Space on Restore moved the focus to "Empty trash" (the button went grey with its
+    row gone), so a second Space opened the dialog that deletes everything for good."""
+    for text in ("First thought", "Second thought"):
+        memory = desktop.services.memories.create(MemoryCreate(content=text)).memory
+        desktop.services.lifecycle.delete(memory.id)
+    window, browser = desktop.window, desktop.window.browser
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    sidebar = window.sidebar
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count())
+                                if sidebar.item(i).text().startswith("Trash")))
+    _wait_total(qtbot, desktop, 2)
+    browser.table.selectRow(0)
+    browser.restore_button.setFocus()
+    qtbot.waitUntil(browser.restore_button.hasFocus, timeout=5_000)
+    qtbot.keyClick(browser.restore_button, Qt.Key_Space)
+    _wait_total(qtbot, desktop, 1)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is browser.table, timeout=5_000)
+    assert not browser.purge_button.hasFocus()
+
+
 def test_a_long_tag_list_shows_its_first_tags(qtbot, desktop):
     tags = ["distributed-systems", "consensus", "paxos", "raft", "byzantine", "replication", "leases"]
     desktop.services.memories.create(MemoryCreate(content="Notes on consensus protocols", tags=tags))
