@@ -334,8 +334,10 @@ class BrowserView(QWidget):
     def _on_detail_version_restored(self, memory: Memory, restored: int) -> None:
         self.model.replace_memory(memory)
         # The new version is a plain "update" in the history (the service's label): the notice says what it was.
-        self.notice.show_notice(f"Restored version {restored} as version {memory.version}: "
-                                f"“{preview(memory.content, 48)}”")
+        # Every field of that version came back (text, tags, importance…): Undo takes them all back, as for a save.
+        self._notice_action = lambda: self._undo_edit(memory.id, memory.version - 1)
+        self.notice.show_notice(f"Restored version {restored} (every field) as version {memory.version}: "
+                                f"“{preview(memory.content, 48)}”", "Undo")
 
     def show_lasting_notice(self, text: str, memory_id: str | None = None) -> None:
         """Say ``text`` for a minute (unless dismissed), with Show for ``memory_id``'s memory when there is one."""

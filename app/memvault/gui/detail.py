@@ -429,9 +429,11 @@ class DetailPane(QWidget):
                          lambda memory: self._on_saved(memory, version, restored=True), self._error, owner=self)
 
     def _on_saved(self, memory: Memory, version: int, *, restored: bool = False) -> None:
-        shown = self._memory
+        shown, on_restore = self._memory, self.restore.hasFocus()
         if shown is not None and shown.id == memory.id and not self.dirty:
             self.show_memory(memory)  # the user is still here and typed nothing since: show the new version
+        if restored and on_restore:
+            self.history.setFocus()  # the button goes grey on the new version: focus fell to the page list
         (self.version_restored if restored else self.memory_saved).emit(memory, version)
 
 

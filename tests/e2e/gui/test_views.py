@@ -235,12 +235,21 @@ def test_restoring_a_version_says_which_one_it_brought_back(qtbot, desktop):
     detail = browser.detail
     qtbot.waitUntil(lambda: detail.history.count() == 3, timeout=10_000)
     detail.history.setCurrentRow(1)  # newest first: version 2
-    qtbot.mouseClick(detail.restore, Qt.LeftButton)
+    desktop.window.activateWindow()
+    qtbot.waitUntil(lambda: desktop.window.isActiveWindow(), timeout=5_000)
+    detail.restore.setFocus()
+    qtbot.waitUntil(detail.restore.hasFocus, timeout=5_000)
+    qtbot.keyClick(detail.restore, Qt.Key_Space)  # from the keyboard, as an outside walkthrough did
     qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).version == 4, timeout=20_000)
     qtbot.waitUntil(lambda: browser.notice.isVisible() and "Restored" in browser.notice.message_text(),
                     timeout=10_000)
-    assert browser.notice.message_text().startswith("Restored version 2 as version 4")
+    assert browser.notice.message_text().startswith("Restored version 2 (every field) as version 4")
     assert desktop.services.memories.get(memory.id).content == "version two"
+    # The keyboard stays in the history (it fell to the page list on the left), and Undo takes it back.
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is detail.history, timeout=5_000)
+    assert browser.notice.action.text() == "Undo"
+    qtbot.mouseClick(browser.notice.action, Qt.LeftButton)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).content == "version three", timeout=20_000)
 
 
 def _history_in_view(qtbot, qapp, desktop, texts, *, metadata_open):
