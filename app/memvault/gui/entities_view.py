@@ -152,6 +152,10 @@ class EntitiesView(QWidget):
         self.type_choice.setEnabled(False)
         self.type_label = QLabel("Type")
         self.type_label.setBuddy(self.type_choice)
+        # In reading order: Tab went from the table to the memories, past the type (made after them).
+        QWidget.setTabOrder(self.table, self.type_choice)
+        QWidget.setTabOrder(self.type_choice, self.memories)
+        self.type_choice.installEventFilter(self)
         type_row = QHBoxLayout()
         type_row.addWidget(self.type_label)
         type_row.addWidget(self.type_choice)
@@ -194,8 +198,12 @@ class EntitiesView(QWidget):
         self.set_namespace(namespace)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if watched is self.table.viewport() and event.type() == QEvent.Resize:
-            self._fit_namespaces()
+        if watched is self.table.viewport():
+            if event.type() == QEvent.Resize:
+                self._fit_namespaces()
+        elif event.type() == QEvent.KeyPress and event.key() == Qt.Key_Down and event.modifiers() & Qt.AltModifier:
+            self.type_choice.showMenu()  # the type's button: Alt+Down opens it, as it opens any list of choices
+            return True
         return super().eventFilter(watched, event)
 
     def _fit_namespaces(self) -> None:

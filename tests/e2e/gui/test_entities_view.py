@@ -234,3 +234,33 @@ def test_a_retyped_entity_stays_on_show_under_a_type_filter_and_nothing_selected
                     timeout=20_000)
     qtbot.waitUntil(lambda: page.memories_title.text().startswith("Memories mentioning Mochi (animal)"),
                     timeout=20_000)
+
+
+def test_tab_reaches_the_type_between_the_table_and_the_memories_and_alt_down_opens_it(qtbot, desktop):
+    """An outside walkthrough: Tab went from the table straight to the memories list, past "Type of …" (only
+    Shift+Tab reached it), and Alt+Down on it moved the focus instead of opening its choices."""
+    from PySide6.QtCore import QTimer
+
+    page = _entities_page(desktop, "Mochi threw up on the rug", "person")
+    window = desktop.window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    qtbot.waitUntil(lambda: ("Mochi", "person") in _rows(page), timeout=20_000)
+    page.table.selectRow(next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "Mochi"))
+    qtbot.waitUntil(lambda: page.type_choice.isEnabled(), timeout=20_000)
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus, timeout=5_000)
+    qtbot.keyClick(page.table, Qt.Key_Tab)
+    qtbot.waitUntil(page.type_choice.hasFocus, timeout=5_000)
+    opened = []
+
+    def look_and_close():
+        opened.append(page.type_menu.isVisible())
+        page.type_menu.close()
+
+    QTimer.singleShot(300, look_and_close)
+    qtbot.keyClick(page.type_choice, Qt.Key_Down, Qt.AltModifier)
+    qtbot.waitUntil(lambda: opened == [True], timeout=5_000)
+    assert ("Mochi", "person") in _rows(page)  # opened, nothing chosen
+    qtbot.keyClick(page.type_choice, Qt.Key_Tab)
+    qtbot.waitUntil(page.memories.hasFocus, timeout=5_000)
