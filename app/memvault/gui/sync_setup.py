@@ -196,6 +196,7 @@ class SyncSetupDialog(QDialog):
     def _on_target_text_changed(self, _text: str) -> None:
         if self._joining:
             self._set_joining(False)
+        self._say("")  # what a test said was about the target as it was ("Choose a folder…" stayed beside one)
 
     def _on_kind_current_index_changed(self, index: int) -> None:
         self._say("")  # a problem with the kind left behind ("Choose a folder…") is not this one's
@@ -301,7 +302,9 @@ class SyncSetupDialog(QDialog):
 
     def _on_test_failed(self, error: MemvaultError) -> None:
         self._test_ended()
-        self._say(sentence(error.message, "The target does not answer"), error=True)
+        # A folder is not asked anything: it is missing, refused or no place for sync files.
+        lead = "This folder cannot be used" if self.kind.currentIndex() == 0 else "The target does not answer"
+        self._say(sentence(error.message, lead), error=True)
 
     def _on_passphrase_text_changed(self, text: str) -> None:
         show_strength(self.hint, text)

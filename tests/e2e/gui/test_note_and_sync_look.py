@@ -233,6 +233,21 @@ def test_the_window_never_grows_past_a_1366x768_screen(qtbot, desktop):
     assert window.frameGeometry().height() <= window.screen().availableGeometry().height()
 
 
+def test_a_sync_set_up_problem_leaves_with_the_typing_and_a_folders_reads_as_a_folders(qtbot, desktop, tmp_path):
+    """An outside walkthrough: "Choose a folder to sync through." stayed on screen once a folder was typed, and a
+    folder whose parent is missing was "The target does not answer"."""
+    dialog = SyncSetupDialog(desktop.services, desktop.runner, desktop.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    assert dialog.status.text() == "Choose a folder to sync through."
+    qtbot.keyClicks(dialog.folder, str(tmp_path / "missing" / "sync"))
+    assert not dialog.status.isVisibleTo(dialog)
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("This folder cannot be used: "), timeout=10_000)
+    assert "does not exist" in dialog.status.text()
+
+
 def test_the_sync_set_up_problem_is_the_chosen_kinds_and_says_what_is_missing(qtbot, desktop):
     """An outside QA pass: "Choose a folder to sync through." stayed after switching to S3, and an empty bucket
     was told how a bucket is written."""
