@@ -52,8 +52,18 @@ class Clause:
 def subject_of(verb: Token) -> Token | None:
     """``verb``'s subject; the small parser sometimes hangs it on the verb's auxiliary instead ("my sister Ada got
     engaged on new year's eve": "sister" under "got")."""
-    return next((c for c in verb.children if c.dep_ in SUBJECTS), None) or next(
+    subjects = [c for c in verb.children if c.dep_ in SUBJECTS]
+    if len(subjects) > 1 and _spoken_to(subjects[0]):
+        return subjects[1]  # "Sam, my wife Noor is flying": Sam is spoken to, the wife flies
+    return next(iter(subjects), None) or next(
         (s for a in verb.children if a.dep_ in ("aux", "auxpass") for s in a.children if s.dep_ in SUBJECTS), None)
+
+
+def _spoken_to(token: Token) -> bool:
+    """Whether ``token`` is a name said first and set off by a comma: the person a sentence is said to."""
+    doc = token.doc
+    return token.pos_ == "PROPN" and token.i + 1 < len(doc) and doc[token.i + 1].text == "," \
+        and token.left_edge.i == token.sent.start
 
 
 def has_subject(token: Token) -> bool:

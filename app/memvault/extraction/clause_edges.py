@@ -27,7 +27,8 @@ def trim(tokens: list[Token]) -> list[Token]:
             start += 1
         elif (phrase := _phrase_at(tokens, start)) is not None:
             start += len(phrase)
-        elif (name := _name_before_comma(tokens, start)) and _is_clause_start(tokens, start + name + 1):
+        elif (name := _name_before_comma(tokens, start)) and (_is_clause_start(tokens, start + name + 1)
+                                                               or _subject_starts(tokens, start + name + 1)):
             start += name + 1  # "Sofia, I'm away from Friday": the person spoken to (or "Lou Pritchard, we paid …",
             # the name an answer gave)
         elif (label := _label_end(tokens, start)) is not None:
@@ -74,10 +75,17 @@ DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "n
 def _name_before_comma(tokens: list[Token], start: int) -> int:
     """How many words a name said first runs to before a comma, none of them the sentence's subject or head."""
     end = start
-    while end < len(tokens) and tokens[end].pos_ == "PROPN" and tokens[end].dep_ not in SUBJECTS \
-            and tokens[end].head.i != tokens[end].i:
+    while end < len(tokens) and tokens[end].pos_ == "PROPN" and tokens[end].head.i != tokens[end].i and (
+            tokens[end].dep_ not in SUBJECTS or _another_subject(tokens, end)):
         end += 1
     return end - start if end > start and end < len(tokens) and tokens[end].text == "," else 0
+
+
+def _another_subject(tokens: list[Token], at: int) -> bool:
+    """Whether the verb ``tokens[at]`` is a subject of has another one after it: "Sam, my wife Noor is flying"
+    read Sam and the wife both as who flies, so Sam is the person spoken to."""
+    head = tokens[at].head.i
+    return any(t.dep_ in SUBJECTS and t.head.i == head for t in tokens[at + 1:])
 
 
 def _named_with_me(tokens: list[Token], start: int) -> bool:

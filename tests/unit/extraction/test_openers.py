@@ -87,3 +87,15 @@ def test_a_label_opened_by_note_is_no_part_of_the_fact(extractor):
 def test_a_label_of_four_words_before_a_colon_is_no_part_of_the_fact(extractor):
     assert _texts(extractor, "update on the allotment: the council finally gave me plot 22") == [
         "The council finally gave Felix plot 22"]
+
+
+def test_the_name_of_the_person_spoken_to_is_no_part_of_the_fact(extractor):
+    """An outside check: "Sam, my wife Noor is flying to Toronto tomorrow" was stored "Sam, Priya's wife Noor is
+    flying to Toronto …", which reads as if Sam were the wife; the parser took Sam and the wife both for the
+    subject."""
+    assert _texts(extractor, "Noor, my brother Tariq is flying to Lisbon tomorrow for a conference", "oh nice",
+                  "Noor, our cat is at the vet again") == [
+        "Felix's brother Tariq is flying to Lisbon on 3 October 2025 for a conference", "Felix's cat is at the vet"]
+    # A name that is the subject stays ("Tariq, my brother, is flying" says who flies).
+    assert _texts(extractor, "Tariq and my brother are flying to Lisbon on Friday") == [
+        "Tariq and Felix's brother are flying to Lisbon on Friday 3 October 2025"]
