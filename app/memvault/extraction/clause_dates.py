@@ -142,6 +142,9 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         return doc[ent.start:end + (end < len(doc) and doc[end].lower_ in _DAYS_NAMED)]
     if end + 1 < len(doc) and doc[end].lower_ == "from" and doc[end + 1].lower_ == "now":
         return doc[ent.start:end + 2]
+    if ent.start > 0 and doc[ent.start - 1].lower_ == "in" and len(ent) == 2 and ent[1].lower_.rstrip("s") in (
+            "day", "week", "month") and (ent[0].like_num or ent[0].lower_ in ("a", "an")):
+        return doc[ent.start - 1:ent.end]  # "in two weeks": as far from now (dates.py reads whether it is a date)
     if end + 1 < len(doc) and doc[end].lower_ in ("next", "last") and doc[end + 1].lower_ == "year" and any(
             t.lower_ in dates.MONTHS for t in ent):
         return doc[ent.start:end + 2]  # "March 31st next year": the tagger's two dates are one

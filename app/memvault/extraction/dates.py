@@ -42,6 +42,7 @@ BEFORE_WEEKDAY = frozenset({"on", "by", "till", "until", "from", "since", "befor
 DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night", "lunchtime"})
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3}
+_IN_AMOUNT = re.compile(r"in (\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?)")
 _RECURRING = re.compile(
     r"\b(every|each|daily|weekly|monthly|yearly|annually|weekends|mornings|evenings|nights|afternoons"
     r"|times? a (day|week|month|year)|a (day|week|month|year)|per (day|week|month|year)|"
@@ -359,6 +360,9 @@ def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = Non
     """Read ``phrase`` (a DATE entity's words) against ``now`` for a sentence in ``tense``; ``month``: the one the
     talk is about (:func:`month_named`), for a day of the month said alone."""
     text = " ".join(WEEKDAYS_SHORT.get(w, w) for w in phrase.lower().replace(",", " ").split())
+    if (ahead := _IN_AMOUNT.fullmatch(text)) is not None and tense is not Tense.PAST:
+        # "running the marathon in two weeks": that far from now ("finished it in two weeks" is how long it took)
+        return _ahead(now.date(), int(ahead[1]) if ahead[1].isdigit() else _NUMBER_WORDS[ahead[1]], ahead[2])
     text = re.sub(r"^(on|in|at|during|around|by|since|until) ", "", text)
     if _PART_OF_SOMETHING.match(text):
         return NOT_A_DATE  # "for the last week" of a stay, "the next day" after something: no day of the calendar

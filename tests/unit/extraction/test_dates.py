@@ -53,6 +53,10 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("a week ago", Tense.PAST, dt.date(2026, 5, 4), "the week of 4 May 2026"),
     ("a month ago", Tense.PAST, dt.date(2026, 4, 1), "April 2026"),
     ("a year from now", Tense.FUTURE, dt.date(2027, 1, 1), "2027"),
+    # "in two weeks" was left as said: as far from now, but not in the past ("finished it in two weeks").
+    ("in two weeks", Tense.PRESENT, dt.date(2026, 5, 25), "the week of 25 May 2026"),
+    ("in 3 days", Tense.FUTURE, dt.date(2026, 5, 15), "15 May 2026"),
+    ("in a month", Tense.PRESENT, dt.date(2026, 6, 1), "June 2026"),
     # A weekday said with the date names the year, whatever the tense leans to; the fact says the weekday too.
     ("Wednesday 13 May", Tense.PAST, dt.date(2026, 5, 13), "Wednesday 13 May 2026"),
     ("Tuesday 13 May", Tense.FUTURE, dt.date(2025, 5, 13), "Tuesday 13 May 2025"),
@@ -76,6 +80,10 @@ def test_recurring_times_are_not_events(phrase):
                                     "the last week", "the next day", "the first weekend"])
 def test_durations_and_vague_times_are_no_date(phrase):
     assert resolve(phrase, NOW, Tense.PRESENT).start is None
+
+
+def test_in_an_amount_of_time_in_the_past_is_how_long_it_took():
+    assert resolve("in two weeks", NOW, Tense.PAST).start is None
 
 
 def test_phrase_keeps_or_adds_its_preposition():
@@ -188,3 +196,12 @@ def test_the_dates_said_after_what_was_booked_for_are_its_dates_too(extractor):
     said = "I booked the flights for June, which I paid for on Monday"
     assert [f.text for f in extractor.extract([Message("user", said)], NOW)] == [
         "The user booked the flights for June 2026, which the user paid for on Monday 11 May 2026"]
+
+
+def test_a_fact_in_an_amount_of_time_from_now_is_dated(extractor):
+    """An outside check: "I'm running the Berlin marathon in two weeks" kept "in two weeks" in the fact, which
+    says nothing once that day is past."""
+    texts = [f.text for f in extractor.extract([Message("user", t) for t in (
+        "I'm running the Berlin marathon in two weeks.", "I finished the course in two weeks.")], NOW)]
+    assert texts == ["The user is running the Berlin marathon in the week of 25 May 2026",
+                     "The user finished the course in two weeks"]
