@@ -104,8 +104,10 @@ def memory_table(items: Any, *, with_namespace: bool = False) -> str:
     ns = (lambda text: f"{one_line(text, 24):{min(width, 24)}}  ") if with_namespace else (lambda _text: "")
     lines = [f"{'ID':36}  {ns('NAMESPACE')}{'CREATED':16}  {'TYPE':12}  CONTENT"]
     for m in items:
+        # A trashed memory listed with --include-deleted says so (it read like a live one).
+        trashed = "[in trash] " if m.deleted_at is not None else ""
         lines.append(f"{m.id:36}  {ns(m.namespace)}{when(m.created_at):16}  {m.memory_type.value:12}  "
-                     f"{one_line(m.content, 60)}")
+                     f"{trashed}{one_line(m.content, 60)}")
     return "\n".join(lines)
 
 

@@ -96,3 +96,16 @@ def test_each_hit_a_good_match_is_marked_and_counted_and_keyword_hits_are_not_ju
     keyword = SimpleNamespace(hits=(hit("a", 3.2, True),), mode=SearchMode.KEYWORD, took_ms=1.0, good_match=None)
     first, _, count = fmt.hits_table(keyword).splitlines()
     assert first.endswith("a  (preference)") and count.startswith("1 hit, mode keyword")
+
+
+def test_a_memory_in_the_trash_is_marked_in_a_list():
+    """An outside check: `list --include-deleted` showed a trashed memory exactly like a live one."""
+    import dataclasses
+
+    from tests.unit.gui.test_detail_facts import NOW, _memory
+
+    live = _memory(content="Project Falcon kicks off in May")
+    trashed = dataclasses.replace(live, id="m2", deleted_at=NOW)
+    lines = fmt.memory_table([live, trashed]).splitlines()
+    assert lines[1].endswith("  Project Falcon kicks off in May")
+    assert lines[2].endswith("  [in trash] Project Falcon kicks off in May")
