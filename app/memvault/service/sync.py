@@ -349,17 +349,16 @@ class SyncService:
         return found
 
     def remove_device(self, device_id: str, passphrase: str, new_passphrase: str | None = None) -> None:
-        """Stop trusting ``device_id``: a new sync key generation granted only to the remaining devices.
-
-        ``passphrase`` must open the target's key file. The removed device knows it, so a device that joins
-        later needs a new one: ``new_passphrase`` now, or ``change_passphrase`` afterwards.
-        """
+        """Stop trusting ``device_id`` (or the device of that name): a new sync key generation granted only to the
+        remaining devices. ``passphrase`` must open the target's key file. The removed device knows it, so a
+        device that joins later needs a new one: ``new_passphrase`` now, or ``change_passphrase`` afterwards."""
         if new_passphrase is not None:
             check_passphrase(new_passphrase, "new_sync_passphrase")
         engine = self._engine()
-        # Messages name a device by its first 8 characters: an unambiguous start of its id is enough.
-        matching = [d.device_id for d in self.devices() if d.device_id.startswith(device_id.strip().lower())] \
-            if device_id.strip() else []
+        # Messages name a device by its first 8 characters: an unambiguous start of its id is enough, or its name.
+        said, known = device_id.strip().lower(), self.devices()
+        matching = [d.device_id for d in known if d.device_id.startswith(said)] or [
+            d.device_id for d in known if (d.name or "").strip().lower() == said] if said else []
         if len(matching) != 1:
             raise NotFound(f"no device {device_id} syncs through this target (`memvault sync devices` lists them)"
                            if not matching else f"{len(matching)} devices' ids start with {device_id}: give more of it")

@@ -315,6 +315,22 @@ def test_a_removed_device_hears_it_on_stderr_with_json(env, capsys, monkeypatch)
     assert code == 1 and out == "" and err.count("\n") == 1 and "was removed" in err
 
 
+def test_a_device_is_removed_by_the_name_it_was_given(env, capsys, monkeypatch):
+    """An outside check: `sync devices` listed "cca3ae99-… third", but `sync remove-device third` answered that no
+    device third syncs through the target."""
+    folder = str(env / "synced-folder")
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name, device in (("a", "laptop"), ("b", "old desktop")):
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "sync", "setup", "--folder", folder, "--name", device)[0] == 0
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
+    code, out, err = run(capsys, env, "a", "sync", "remove-device", "nothing by that name")
+    assert code == 1 and "no device nothing by that name syncs through this target" in err
+    code, out, err = run(capsys, env, "a", "sync", "remove-device", "Old Desktop")
+    assert code == 0, err
+    assert "was removed" in run(capsys, env, "b", "sync", "now")[2]
+
+
 @pytest.mark.seconds
 def test_a_removed_device_is_told_a_way_back_and_the_way_works(env, capsys, monkeypatch):
     """Setting a removed device up again said only that it "cannot join it again under the same id". The message
