@@ -19,7 +19,7 @@ from pathlib import Path
 
 from memvault.cli.common import opened, out, read_secret, reported_in_result
 from memvault.cli.parser import Command, add_common
-from memvault.domain.errors import InvalidInput, SyncNotSetUp
+from memvault.domain.errors import InvalidInput, NotFound, SyncNotSetUp
 
 SYNC_PASSPHRASE_ENV = "MEMVAULT_SYNC_PASSPHRASE"
 NEW_SYNC_PASSPHRASE_ENV = "MEMVAULT_NEW_SYNC_PASSPHRASE"
@@ -209,7 +209,8 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
             done.append(f"{kept[0]} is back from the trash, with the edit" if kind == "deleted"
                         else f"Version {kept[1]} of {kept[0]} is current again")
         if args.dismiss:
-            svc.sync.dismiss_conflict(args.dismiss)
+            if not svc.sync.dismiss_conflict(args.dismiss):  # it said "the current content stays" of any memory
+                raise NotFound(f"no conflict is listed for {args.dismiss} (`memvault sync conflicts` lists them)")
             done.append(f"{args.dismiss}: the current content stays")
         conflicts = svc.sync.conflicts()
     # "lost": the version the merge put aside (kept in the history); "now": what the memory holds.

@@ -83,6 +83,10 @@ def test_three_vaults_sync_through_a_folder_with_the_cli(env, capsys, monkeypatc
                        ("some-id@1", "is not a version a conflict put aside")):
         code, _, err = run(capsys, env, "a", "sync", "conflicts", "--keep", keep)
         assert code == 2 and says in err and "Traceback" not in err, err
+    # A memory with no conflict: said so (an outside check read "ID: the current content stays", exit 0).
+    some_id = json.loads(run(capsys, env, "a", "list", "--json", "--all-namespaces")[1])["items"][0]["id"]
+    code, out, err = run(capsys, env, "a", "sync", "conflicts", "--dismiss", some_id)
+    assert code == 1 and out == "" and f"no conflict is listed for {some_id}" in err
 
     code, out, _ = run(capsys, env, "c", "sync", "off")
     assert code == 0
