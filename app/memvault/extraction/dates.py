@@ -1,15 +1,12 @@
 """Dates in a user's words, resolved against the conversation's time.
 
-"yesterday", "last week", "next Friday", "in March", "June next year", "May 10",
-"in 2019" become a calendar date, a precision (day, week, month, year) and the
-words that replace them in the fact ("on 30 November 2026", "in the week of
-4 May 2026", "in March 2026"). Recurring times ("every Sunday", "on Tuesday
-evenings", "three times a week") are not events: they are reported as
-recurring and left as written.
+"yesterday", "last week", "next Friday", "in March", "June next year", "May 10", "in 2019", "in two weeks" become
+a calendar date, a precision (day, week, month, year) and the words that replace them in the fact ("on 30 November
+2026", "in the week of 4 May 2026", "in March 2026"). Recurring times ("every Sunday", "on Tuesday evenings",
+"three times a week") are not events: they are reported as recurring and left as written.
 
-The common relative forms are resolved here by rule (fast and predictable);
-``dateparser`` reads the explicit dates that remain ("May 10", "10/05/2026"),
-preferring the past or the future as the sentence's tense says.
+The common relative forms are resolved here by rule (fast and predictable); ``dateparser`` reads the explicit
+dates that remain ("May 10", "10/05/2026"), preferring the past or the future as the sentence's tense says.
 """
 
 from __future__ import annotations
@@ -286,8 +283,7 @@ _MONTH_SAID_LOWER = re.compile(r"\b(?:" + "|".join(sorted(BEFORE_MONTH)) + r")\s
 
 
 def month_named(text: str) -> int | None:
-    """The last month ``text`` names ("the Lyon summit in October" → 10; "home for Christmas" → 12; "starting in
-    january" → 1), or ``None``."""
+    """The last month ``text`` names ("the Lyon summit in October" → 10; "home for Christmas" → 12), or ``None``."""
     found = [(m.start(), MONTHS[m.group(1).lower()]) for m in _MONTH_NAMED.finditer(text)]
     found += [(m.start(1), MONTHS[m.group(1)]) for m in _MONTH_SAID_LOWER.finditer(text)]
     found += [(m.start(), day[0]) for m in _HOLIDAY_NAMED.finditer(text) if (day := holiday(m.group(0)))]
