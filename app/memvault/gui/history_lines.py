@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget
+from PySide6.QtCore import QModelIndex, QSize, Qt
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QScrollArea
 
 from memvault.domain.fields import FIELDS, Kind
 from memvault.domain.models import HistoryEntry
@@ -88,3 +88,16 @@ class HistoryList(QListWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(super().sizeHint().width(), self.minimumHeight())
+
+    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:  # noqa: N802 (Qt's name)
+        """The version chosen by the arrow keys is brought into view in the scrolling pane around the list too
+        (it stayed below the pane's edge)."""
+        super().currentChanged(current, previous)
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None or area.widget() is None or not current.isValid():
+            return
+        rect = self.visualRect(current)
+        middle = self.viewport().mapTo(area.widget(), rect.center())
+        area.ensureVisible(middle.x(), middle.y(), 0, rect.height() // 2 + 8)

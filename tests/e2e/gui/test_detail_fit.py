@@ -177,3 +177,33 @@ def test_another_memory_opens_at_the_top_of_the_pane(qtbot, desktop):
     bar.setValue(bar.maximum())
     detail.show_memory(detail.memory())  # the same memory again (a refresh) keeps the place
     assert bar.value() == bar.maximum() > 0
+
+
+def test_the_version_the_arrow_keys_choose_is_brought_into_view(qtbot, desktop):
+    """An outside walkthrough: arrowing through the versions did not scroll the pane, and the version chosen sat
+    below its edge."""
+    from PySide6.QtCore import Qt
+
+    from memvault.domain.models import MemoryUpdate
+
+    detail = _shown(qtbot, desktop, content="version 1", metadata={"k": "v" * 40})
+    memory = detail.memory()
+    for i in range(2, 7):
+        desktop.services.memories.update(memory.id, MemoryUpdate(content=f"version {i} " + "words " * 30))
+    window, browser = desktop.window, desktop.window.browser
+    window.resize(window.minimumSizeHint())
+    detail.meta.metadata_toggle.setChecked(True)
+    qtbot.waitUntil(lambda: detail.history.count() == 6, timeout=20_000)
+    _settled()
+    area = browser.detail_scroll
+    area.verticalScrollBar().setValue(0)
+    _settled()
+    detail.history.setFocus()
+    detail.history.setCurrentRow(0)
+    for _ in range(5):
+        qtbot.keyClick(detail.history, Qt.Key_Down)
+    _settled()
+    assert detail.history.currentRow() == 5
+    rect = detail.history.visualItemRect(detail.history.currentItem())
+    centre = detail.history.viewport().mapTo(area.viewport(), rect.center())
+    assert area.viewport().rect().contains(centre), (centre, area.viewport().rect())
