@@ -527,19 +527,24 @@ def test_a_search_hit_says_what_its_memory_is_as_the_list_does_with_a_right_to_l
     assert "default  ·  general  ·  #\u2068عمل\u2069, #\u2068reports\u2069  ·  just now" in caption
 
 
+def _searched(qtbot, desktop, text):
+    """The Search page after ``text`` was typed once the queue is empty, and the hit count it announced."""
+    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    search = desktop.window.search
+    desktop.window.pages.setCurrentWidget(search)
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        qtbot.keyClicks(search.query, text)
+    return search, shown.args
+
+
 def test_a_confidential_memory_that_does_not_match_is_only_said_to_be_left_out(qtbot, desktop):
     from memvault.domain.enums import Visibility
 
     desktop.services.memories.create(MemoryCreate(content="The bike lock code is 4721",
                                                   visibility=Visibility.CONFIDENTIAL))
     desktop.services.memories.create(MemoryCreate(content="The user likes green tea"))
-    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
-    window = desktop.window
-    search = window.search
-    window.pages.setCurrentWidget(search)
-    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
-        qtbot.keyClicks(search.query, "volcano eruption")
-    assert shown.args == [0], search.status.text()
+    search, shown = _searched(qtbot, desktop, "volcano eruption")
+    assert shown == [0], search.status.text()
     assert "1 confidential memory is left out: tick Confidential to search it too." in search.empty.text()
     assert "matches" not in search.empty.text()
 
@@ -551,14 +556,10 @@ def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_o
 
     secret = desktop.services.memories.create(MemoryCreate(content="The user is allergic to peanuts",
                                                            visibility=Visibility.CONFIDENTIAL)).memory
-    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    search, shown = _searched(qtbot, desktop, "peanuts allergy")
     window = desktop.window
-    search = window.search
-    window.pages.setCurrentWidget(search)
-    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
-        qtbot.keyClicks(search.query, "peanuts allergy")
     # It matches: said so (an outside walkthrough read "Nothing stored seems to be about this" beside a 0.98 one).
-    assert shown.args == [0] and "A confidential memory matches: tick Confidential to see it." in search.empty.text()
+    assert shown == [0] and "A confidential memory matches: tick Confidential to see it." in search.empty.text()
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         search.confidential.click()
     assert shown.args == [1] and search.result_stack.currentWidget() is search.results
