@@ -62,6 +62,7 @@ from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score, matched_stems
 from memvault.ranking.similarity import BACKGROUND_SKIP, IDENTITY, Similarity, SimilarityScale, background_gap
 from memvault.ranking.query import THE_USER, name_words, plan
+from memvault.ranking.relatives import ASKED_STEMS
 from memvault.vault import fact_links
 from memvault.vault.knn import planner
 
@@ -212,10 +213,9 @@ def _asked_of_another(stems: frozenset[str], facts: dict[int, fact_links.FactCan
     "where does the user live" asks nothing of the sister, whose "lives" outranked "The user moved to Zurich".
     Such a fact keeps its similarity and loses its keyword evidence; a question naming its subject ("where does
     Anna live", "my sister") matches another of its words and is untouched."""
-    asked = {attribute: content_stems(" ".join(words)) for attribute, words in ASKED_AS.items()}
     return {mid for mid, fact in facts.items()
-            if fact.attribute in asked and fact.subject not in (None, "user")
-            and (matched := matched_stems(stems, fact.content)) and matched <= asked[fact.attribute]}
+            if fact.attribute in ASKED_STEMS and fact.subject not in (None, "user")
+            and (matched := matched_stems(stems, fact.content)) and matched <= ASKED_STEMS[fact.attribute]}
 
 
 def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,

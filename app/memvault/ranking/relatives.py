@@ -18,7 +18,8 @@ from memvault.extraction.attributes import ASKED_AS
 from memvault.extraction.kin import PEOPLE_WORDS, PLURAL
 from memvault.ranking.keyword import content_stems
 
-_ASKED = tuple(content_stems(" ".join(words)) for words in ASKED_AS.values())
+#: The stems each attribute is asked with ("live", "home", "base" for a residence).
+ASKED_STEMS = {attribute: content_stems(" ".join(words)) for attribute, words in ASKED_AS.items()}
 _KIN = "|".join(sorted((re.escape(w) for w in PEOPLE_WORDS | PLURAL), key=len, reverse=True))
 #: A text that opens on someone's relative: a possessive, at most one word more ("older", "best"), the relative.
 _ABOUT_RELATIVE = re.compile(rf"^\W*(?:my|our|his|her|their|the\s+user['’]s|[^\W\d_][\w-]*['’]s)\s+(?:[^\W\d_]+\s+)?"
@@ -29,7 +30,7 @@ _SPEAKER = re.compile(r"\b(?:I|I['’]m|I['’]ve|I['’]d|I['’]ll|me|my|mine|
 
 def asked_of_relative(matched: frozenset[str], text: str) -> bool:
     """Whether ``text`` is about a relative and the query words it ``matched`` only ask for an attribute."""
-    if not matched or not any(matched <= asked for asked in _ASKED):
+    if not matched or not any(matched <= asked for asked in ASKED_STEMS.values()):
         return False
     opening = _ABOUT_RELATIVE.match(text)
     return opening is not None and _SPEAKER.search(text, opening.end()) is None

@@ -65,7 +65,8 @@ def facts_among(conn: Connection, rowids: Sequence[int]) -> dict[int, FactCandid
         return {}
     rows = conn.execute(text(
         "SELECT m.id, m.uuid, m.content, json_extract(m.metadata, '$.fact.person') AS person, s.id AS source, "
-        "json_extract(m.metadata, '$.fact.attribute') AS attribute, json_extract(m.metadata, '$.fact.subject') AS subject, "
+        "json_extract(m.metadata, '$.fact.attribute') AS attribute, "
+        "json_extract(m.metadata, '$.fact.subject') AS subject, "
         "json_extract(m.metadata, '$.superseded_by') AS successor "
         "FROM json_each(:ids) j CROSS JOIN memories m ON m.id = j.value "
         f"LEFT JOIN memories s ON s.uuid = {FACT_SOURCE} AND s.namespace = m.namespace AND s.deleted_at IS NULL "
