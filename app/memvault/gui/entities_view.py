@@ -152,9 +152,6 @@ class EntitiesView(QWidget):
         self.type_choice.setEnabled(False)
         self.type_label = QLabel("Type")
         self.type_label.setBuddy(self.type_choice)
-        # In reading order: Tab went from the table to the memories, past the type (made after them).
-        QWidget.setTabOrder(self.table, self.type_choice)
-        QWidget.setTabOrder(self.type_choice, self.memories)
         self.type_choice.installEventFilter(self)
         type_row = QHBoxLayout()
         type_row.addWidget(self.type_label)
@@ -180,6 +177,9 @@ class EntitiesView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
+        # In reading order (once all are in this page): Tab went from the table to the memories, past the type.
+        QWidget.setTabOrder(self.table, self.type_choice)
+        QWidget.setTabOrder(self.type_choice, self.memories)
 
     def _on_memories_item_activated(self, item: QListWidgetItem) -> None:
         self.open_requested.emit(item.data(ROLE))
